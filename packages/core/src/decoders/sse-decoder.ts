@@ -1,0 +1,148 @@
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  type FrameDecoderOptions,
+  frameTooLargeError,
+  LineSplitter,
+} from "./line-splitter.js";
+
+/** One server-sent event. */
+export interface SseEvent {
+  /** The `data` lines joined with `\n`. */
+  data: string;
+  /** The `event` field, when the event named one. */
+  event?: string;
+  /** The `id` field, when the event carried one. */
+  id?: string;
+  /** The `retry` field in milliseconds, when the event carried a valid one. */
+  retry?: number;
+}
+
+/** Options for {@link SseDecoder}. */
+export interface SseDecoderOptions extends FrameDecoderOptions {
+  /** Called with the text of every `:` comment line (keep-alives), without the colon. */
+  onComment?: (comment: string) => void;
+}
+
+/**
+ * Decodes a byte stream of server-sent events per the WHATWG rules: LF / CRLF / CR line ends,
+ * `:` comments, multi-line `data`, `event`, `id` and `retry` fields, one optional space after the
+ * colon, unknown fields ignored. Correct across any chunk boundary and split multi-byte UTF-8.
+ * An event larger than `maxFrameSize` throws (by default a `ProtocolError`).
+ *
+ * Unlike a browser, an event still pending when the body ends (no final blank line) is delivered
+ * by {@link SseDecoder.end}, so a server that closes right after its last `data:` line loses
+ * nothing.
+ */
+export class SseDecoder {
+  readonly #text = new TextDecoder();
+  readonly #lines: LineSplitter;
+  readonly #max: number;
+  readonly #options: SseDecoderOptions;
+  readonly #scratch: string[] = [];
+  #data: string | undefined;
+  #event: string | undefined;
+  #id: string | undefined;
+  #retry: number | undefined;
+
+  constructor(options: SseDecoderOptions = {}) {
+    this.#options = options;
+    this.#lines = new LineSplitter(options);
+    this.#max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+  }
+
+  /** Feeds bytes; returns the events they complete. */
+  push(bytes: Uint8Array): SseEvent[] {
+    const lines = this.#scratch;
+    lines.length = 0;
+    this.#lines.push(this.#text.decode(bytes, { stream: true }), lines);
+    const out: SseEvent[] = [];
+    for (let i = 0; i < lines.length; i++) this.#line(lines[i]!, out);
+    return out;
+  }
+
+  /** Ends the input; returns any event left pending. */
+  end(): SseEvent[] {
+    const lines = this.#scratch;
+    lines.length = 0;
+    this.#lines.push(this.#text.decode(), lines);
+    const rest = this.#lines.end();
+    if (rest.length > 0) lines.push(rest);
+    const out: SseEvent[] = [];
+    for (let i = 0; i < lines.length; i++) this.#line(lines[i]!, out);
+    this.#line("", out);
+    return out;
+  }
+
+  #line(line: string, out: SseEvent[]): void {
+    if (line.length === 0) {
+      if (this.#data !== undefined) {
+        const event: SseEvent = { data: this.#data };
+        if (this.#event !== undefined) event.event = this.#event;
+        if (this.#id !== undefined) event.id = this.#id;
+        if (this.#retry !== undefined) event.retry = this.#retry;
+        out.push(event);
+      }
+      this.#data = undefined;
+      this.#event = undefined;
+      this.#retry = undefined;
+      return;
+    }
+    const colon = line.indexOf(":");
+    if (colon === 0) {
+      this.#options.onComment?.(line.charCodeAt(1) === 32 ? line.slice(2) : line.slice(1));
+      return;
+    }
+    let field: string;
+    let value: string;
+    if (colon === -1) {
+      field = line;
+      value = "";
+    } else {
+      field = line.slice(0, colon);
+      value = line.slice(line.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1);
+    }
+    switch (field) {
+      case "data":
+        if (this.#data === undefined) {
+          this.#data = value;
+        } else {
+          if (this.#data.length + value.length > this.#max) this.#oversize(this.#data);
+          this.#data = `${this.#data}\n${value}`;
+        }
+        break;
+      case "event":
+        this.#event = value;
+        break;
+      case "id":
+        if (!value.includes("\0")) this.#id = value;
+        break;
+      case "retry":
+        if (/^\d+$/.test(value)) this.#retry = Number(value);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #oversize(data: string): never {
+    throw frameTooLargeError(this.#options, {
+      reason: "oversize_frame",
+      message: `SSE event exceeds the maximum size of ${this.#max} characters`,
+      excerpt: data.slice(0, 200),
+      position: this.#lines.position,
+    });
+  }
+}
+
+/**
+ * Async-iterates the events of an SSE byte stream. Stopping early (`break`) returns the source
+ * iterator, which cancels it.
+ */
+export async function* decodeSse(
+  source: AsyncIterable<Uint8Array>,
+  options: SseDecoderOptions = {},
+): AsyncGenerator<SseEvent, void, undefined> {
+  const decoder = new SseDecoder(options);
+  for await (const bytes of source) yield* decoder.push(bytes);
+  yield* decoder.end();
+}

@@ -1,0 +1,16 @@
+/**
+ * What an adapter (for its configured model) can do. The orchestrator skips adapters that lack a
+ * capability a request needs, and the conformance suite checks that every claim holds.
+ */
+export interface Capabilities {
+  /** Accepts `tools` and yields `tool_calls` chunks. */
+  tools: boolean;
+  /** Yields `thinking` chunks and honours `StreamOptions.think`. */
+  thinking: boolean;
+  /** Accepts `images` on user messages. */
+  images: boolean;
+  /** Honours `responseFormat` with a JSON schema. */
+  jsonSchema: boolean;
+  /** Reports token usage on the `done` chunk. */
+  usage: boolean;
+}
