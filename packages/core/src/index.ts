@@ -1,4 +1,9 @@
-export type { ParsedErrorBody, CreateHttpErrorInput } from "./errors/create-http-error.js";
+export type { FrameDecoderOptions, FrameErrorInfo } from "./decoders/line-splitter.js";
+export { DEFAULT_MAX_FRAME_SIZE } from "./decoders/line-splitter.js";
+export { decodeNdjson, NdjsonDecoder } from "./decoders/ndjson-decoder.js";
+export type { SseDecoderOptions, SseEvent } from "./decoders/sse-decoder.js";
+export { decodeSse, SseDecoder } from "./decoders/sse-decoder.js";
+export type { CreateHttpErrorInput, ParsedErrorBody } from "./errors/create-http-error.js";
 export { createHttpError, parseErrorBody } from "./errors/create-http-error.js";
 export type {
   AdapterErrorCode,
@@ -26,15 +31,11 @@ export {
 export { redact, secretsFromHeaders } from "./errors/redact.js";
 export type { HeadersLike } from "./errors/retry-after.js";
 export { getHeader, parseRetryAfter } from "./errors/retry-after.js";
-export type { FrameDecoderOptions, FrameErrorInfo } from "./decoders/line-splitter.js";
-export { DEFAULT_MAX_FRAME_SIZE } from "./decoders/line-splitter.js";
-export { decodeNdjson, NdjsonDecoder } from "./decoders/ndjson-decoder.js";
-export type { SseDecoderOptions, SseEvent } from "./decoders/sse-decoder.js";
-export { decodeSse, SseDecoder } from "./decoders/sse-decoder.js";
 export type { CollectedResponse } from "./helpers/collect.js";
 export { collect, textStream } from "./helpers/collect.js";
 export type { DeadlineReason } from "./helpers/stream-deadline.js";
 export { mergeTimeouts, StreamDeadline } from "./helpers/stream-deadline.js";
+export { TextAccumulator } from "./helpers/text-accumulator.js";
 export type { ToSSEOptions } from "./helpers/to-readable-stream.js";
 export { toReadableStream, toSSE } from "./helpers/to-readable-stream.js";
 export { createToolCallId, parseToolArguments } from "./helpers/tool-arguments.js";

@@ -18,8 +18,9 @@ export interface FrameErrorInfo {
 /** Options shared by {@link NdjsonDecoder} and {@link SseDecoder}. */
 export interface FrameDecoderOptions {
   /**
-   * Largest frame accepted, in characters of decoded text (≈ bytes for ASCII). A longer line or
-   * event throws instead of buffering without bound. Default {@link DEFAULT_MAX_FRAME_SIZE}.
+   * Largest frame accepted, in characters of decoded text (≈ bytes for ASCII). A longer frame
+   * throws instead of buffering without bound. NDJSON: each line. SSE: each line (field name
+   * included) and each event's joined `data`. Default {@link DEFAULT_MAX_FRAME_SIZE} (4 MiB).
    */
   maxFrameSize?: number;
   /** Provider name for the default `ProtocolError`. */
@@ -56,22 +57,40 @@ export class LineSplitter {
   /** Appends every complete line in `chunk` to `out`; keeps the rest pending. */
   push(chunk: string, out: string[]): void {
     if (chunk.length === 0) return;
-    let text = this.#pending.length === 0 ? chunk : this.#pending + chunk;
-    let start = 0;
+    let from = 0;
     if (this.#skipLF) {
+      // The previous chunk ended with CR; an LF starting this one completes that CRLF.
       this.#skipLF = false;
-      if (text.charCodeAt(0) === LF) {
-        text = text.slice(1);
-        this.#consumed += 1;
-      }
+      if (chunk.charCodeAt(0) === LF) from = 1;
     }
     const max = this.#max;
-    let nextLF = text.indexOf("\n");
-    let nextCR = text.indexOf("\r");
+    const base = this.#pending.length;
+    let nextLF = chunk.indexOf("\n", from);
+    let nextCR = chunk.indexOf("\r", from);
+    if (nextLF === -1 && nextCR === -1) {
+      // No line end: grow the tail without scanning or copying it again (V8 keeps the
+      // concatenation as a rope until a line end arrives), and bound it.
+      if (from === 1) {
+        this.#consumed += 1;
+        if (chunk.length === 1) return;
+      }
+      const rest = from === 0 ? chunk : chunk.slice(from);
+      this.#pending = base === 0 ? rest : this.#pending + rest;
+      if (this.#pending.length > max) this.#oversize(this.#pending, 0, this.#pending.length);
+      return;
+    }
+    // `from` is non-zero only when the tail is empty (a CR at the end of a chunk ends its line).
+    const text = base === 0 ? chunk : this.#pending + chunk;
+    let start = from;
+    if (base !== 0) {
+      // The tail never holds a line end, so the search results shift by its length.
+      if (nextLF !== -1) nextLF += base;
+      if (nextCR !== -1) nextCR += base;
+    }
     if (nextCR === -1) {
       // Fast path: LF-only text, the overwhelmingly common case.
       while (nextLF !== -1) {
-        if (nextLF - start > max) this.#oversize(text, start);
+        if (nextLF - start > max) this.#oversize(text, start, nextLF);
         out.push(text.slice(start, nextLF));
         start = nextLF + 1;
         nextLF = text.indexOf("\n", start);
@@ -93,15 +112,15 @@ export class LineSplitter {
           end = nextLF;
           start = nextLF + 1;
         }
-        if (end - lineStart > max) this.#oversize(text, lineStart);
+        if (end - lineStart > max) this.#oversize(text, lineStart, end);
         out.push(text.slice(lineStart, end));
         if (nextLF !== -1 && nextLF < start) nextLF = text.indexOf("\n", start);
         if (nextCR !== -1 && nextCR < start) nextCR = text.indexOf("\r", start);
       }
     }
     this.#consumed += start;
-    this.#pending = start === 0 ? text : text.slice(start);
-    if (this.#pending.length > max) this.#oversize(this.#pending, 0);
+    this.#pending = start === text.length ? "" : text.slice(start);
+    if (this.#pending.length > max) this.#oversize(this.#pending, 0, this.#pending.length);
   }
 
   /** Returns the unterminated tail (possibly empty) and resets. */
@@ -113,11 +132,11 @@ export class LineSplitter {
     return rest;
   }
 
-  #oversize(text: string, start: number): never {
+  #oversize(text: string, start: number, end: number): never {
     throw frameTooLargeError(this.#options, {
       reason: "oversize_frame",
       message: `Frame exceeds the maximum size of ${this.#max} characters`,
-      excerpt: text.slice(start, start + 200),
+      excerpt: text.slice(start, Math.min(end, start + 200)),
       position: this.#consumed + start,
     });
   }

@@ -9,9 +9,12 @@ import {
 export interface SseEvent {
   /** The `data` lines joined with `\n`. */
   data: string;
-  /** The `event` field, when the event named one. */
+  /** The `event` field, when the event named a non-empty one (absent means `"message"`). */
   event?: string;
-  /** The `id` field, when the event carried one. */
+  /**
+   * The `id` field, when this event carried one. Unlike a browser's `lastEventId`, it does not
+   * carry over to later events (the same as `eventsource-parser`).
+   */
   id?: string;
   /** The `retry` field in milliseconds, when the event carried a valid one. */
   retry?: number;
@@ -77,13 +80,15 @@ export class SseDecoder {
     if (line.length === 0) {
       if (this.#data !== undefined) {
         const event: SseEvent = { data: this.#data };
-        if (this.#event !== undefined) event.event = this.#event;
+        // An empty `event:` means the default type ("message"), as in a browser.
+        if (this.#event !== undefined && this.#event !== "") event.event = this.#event;
         if (this.#id !== undefined) event.id = this.#id;
         if (this.#retry !== undefined) event.retry = this.#retry;
         out.push(event);
       }
       this.#data = undefined;
       this.#event = undefined;
+      this.#id = undefined;
       this.#retry = undefined;
       return;
     }
@@ -92,36 +97,28 @@ export class SseDecoder {
       this.#options.onComment?.(line.charCodeAt(1) === 32 ? line.slice(2) : line.slice(1));
       return;
     }
-    let field: string;
-    let value: string;
-    if (colon === -1) {
-      field = line;
-      value = "";
-    } else {
-      field = line.slice(0, colon);
-      value = line.slice(line.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1);
+    // Compare the field name in place (no slice for it): only the value is ever allocated.
+    const nameEnd = colon === -1 ? line.length : colon;
+    const valueStart =
+      colon === -1 ? line.length : line.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1;
+    if (nameEnd === 4 && line.startsWith("data")) {
+      const value = line.slice(valueStart);
+      if (this.#data === undefined) {
+        this.#data = value;
+      } else {
+        if (this.#data.length + 1 + value.length > this.#max) this.#oversize(this.#data);
+        this.#data = `${this.#data}\n${value}`;
+      }
+    } else if (nameEnd === 5 && line.startsWith("event")) {
+      this.#event = line.slice(valueStart);
+    } else if (nameEnd === 2 && line.startsWith("id")) {
+      // An id containing NUL is ignored (WHATWG).
+      if (line.indexOf("\0", valueStart) === -1) this.#id = line.slice(valueStart);
+    } else if (nameEnd === 5 && line.startsWith("retry")) {
+      const value = line.slice(valueStart);
+      if (isDigits(value)) this.#retry = Number(value);
     }
-    switch (field) {
-      case "data":
-        if (this.#data === undefined) {
-          this.#data = value;
-        } else {
-          if (this.#data.length + value.length > this.#max) this.#oversize(this.#data);
-          this.#data = `${this.#data}\n${value}`;
-        }
-        break;
-      case "event":
-        this.#event = value;
-        break;
-      case "id":
-        if (!value.includes("\0")) this.#id = value;
-        break;
-      case "retry":
-        if (/^\d+$/.test(value)) this.#retry = Number(value);
-        break;
-      default:
-        break;
-    }
+    // Any other field is ignored.
   }
 
   #oversize(data: string): never {
@@ -132,6 +129,16 @@ export class SseDecoder {
       position: this.#lines.position,
     });
   }
+}
+
+/** True for a non-empty string of ASCII digits (the only valid `retry` value). */
+function isDigits(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,8 +1,7 @@
 import {
   AuthenticationError,
   ContextLengthError,
-  type HttpError,
-  HttpError as HttpErrorClass,
+  HttpError,
   InvalidRequestError,
   ModelNotFoundError,
   RateLimitError,
@@ -44,6 +43,7 @@ const CONTEXT_CODES = new Set([
   "context_window_exceeded",
   "string_above_max_length",
 ]);
+const QUOTA_CODES = new Set(["insufficient_quota", "credit_balance_exhausted"]);
 const CONTEXT_MESSAGE =
   /context length|context window|maximum context|context size|exceeds? the available context|too many tokens|prompt is too long|input is too long/i;
 
@@ -69,7 +69,9 @@ export function parseErrorBody(body: string | undefined): ParsedErrorBody {
   if (typeof json !== "object" || json === null) return { message: trimmed.slice(0, 500) };
   const record = json as Record<string, unknown>;
   const error = record.error;
-  if (typeof error === "string") return { message: error, providerCode: str(record.code) };
+  if (typeof error === "string") {
+    return { message: str(error) ?? str(record.message), providerCode: str(record.code) };
+  }
   if (typeof error === "object" && error !== null) {
     const e = error as Record<string, unknown>;
     return {
@@ -89,9 +91,10 @@ export function parseErrorBody(body: string | undefined): ParsedErrorBody {
 /**
  * Builds the right {@link HttpError} subclass for a non-2xx answer, so every adapter maps
  * statuses the same way: 401/403 → `AuthenticationError`, 404 → `ModelNotFoundError`, 429 →
- * `RateLimitError` (with `retryAfterMs`; `insufficient_quota` is not retryable), 400/413/422 that
- * mention the context window → `ContextLengthError`, other 4xx → `InvalidRequestError`, 5xx →
- * `ServerError`. Secrets are redacted from message and body.
+ * `RateLimitError` (with `retryAfterMs`; `insufficient_quota` / `credit_balance_exhausted` are not
+ * retryable), 400/413/422 that name the context window → `ContextLengthError`, 408/409 → a plain
+ * retryable `HttpError`, other 4xx → `InvalidRequestError`, 5xx → `ServerError`. Secrets are
+ * redacted from message and body.
  */
 export function createHttpError(input: CreateHttpErrorInput): HttpError {
   const parsed = parseErrorBody(input.body);
@@ -110,7 +113,8 @@ export function createHttpError(input: CreateHttpErrorInput): HttpError {
   if (status === 401 || status === 403) return new AuthenticationError(message, options);
   if (status === 404) return new ModelNotFoundError(message, options);
   if (status === 429) {
-    const quota = parsed.providerCode === "insufficient_quota";
+    // Billing exhaustion shares 429 with rate limits but will not pass by waiting.
+    const quota = parsed.providerCode !== undefined && QUOTA_CODES.has(parsed.providerCode);
     return new RateLimitError(message, {
       ...options,
       retryable: !quota,
@@ -125,6 +129,9 @@ export function createHttpError(input: CreateHttpErrorInput): HttpError {
     return new ContextLengthError(message, options);
   }
   if (status >= 500) return new ServerError(message, options);
-  if (status >= 400 && status !== 408) return new InvalidRequestError(message, options);
-  return new HttpErrorClass(message, options);
+  // 408 (request timeout) and 409 (conflict, e.g. a lock) may pass on retry: plain HttpError.
+  if (status >= 400 && status !== 408 && status !== 409) {
+    return new InvalidRequestError(message, options);
+  }
+  return new HttpError(message, options);
 }

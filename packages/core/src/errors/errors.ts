@@ -1,5 +1,5 @@
 import type { ToolCall } from "../types/tool-call.js";
-import { redact } from "./redact.js";
+import { redact, redactCause } from "./redact.js";
 
 /** What a stream had yielded before it failed. */
 export interface PartialOutput {
@@ -44,6 +44,14 @@ export interface AdapterErrorOptions {
 
 const BRAND = Symbol.for("@x/core/AdapterError");
 
+/**
+ * Marks `target` with a `Symbol.for` brand. Non-enumerable, so it stays out of `util.inspect`,
+ * object spread and `JSON.stringify`.
+ */
+function brand(target: object, symbol: symbol): void {
+  Object.defineProperty(target, symbol, { value: true });
+}
+
 /** True when `value` carries the `Symbol.for` brand `symbol` (survives duplicate installs). */
 function hasBrand(value: unknown, symbol: symbol): boolean {
   return (
@@ -61,7 +69,6 @@ function hasBrand(value: unknown, symbol: symbol): boolean {
  * Authorization headers.
  */
 export class AdapterError extends Error {
-  private readonly [BRAND] = true;
   /** The provider whose request failed. */
   readonly provider: string;
   /** The model the request was for, when known. */
@@ -77,8 +84,14 @@ export class AdapterError extends Error {
     message: string,
     options: AdapterErrorOptions & { code: AdapterErrorCode; retryable: boolean },
   ) {
-    super(redact(message, options.secrets), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      redact(message, options.secrets),
+      options.cause === undefined
+        ? undefined
+        : { cause: redactCause(options.cause, options.secrets) },
+    );
     this.name = "AdapterError";
+    brand(this, BRAND);
     this.provider = options.provider;
     this.model = options.model;
     this.code = options.code;
@@ -108,10 +121,10 @@ export class AdapterError extends Error {
 const UNAVAILABLE = Symbol.for("@x/core/UnavailableError");
 /** The server could not be reached: connection refused, DNS failure, reset before a response. Retryable. */
 export class UnavailableError extends AdapterError {
-  private readonly [UNAVAILABLE] = true;
   constructor(message: string, options: AdapterErrorOptions) {
     super(message, { ...options, code: "unavailable", retryable: true });
     this.name = "UnavailableError";
+    brand(this, UNAVAILABLE);
   }
   static override isInstance(error: unknown): error is UnavailableError {
     return hasBrand(error, UNAVAILABLE);
@@ -121,12 +134,12 @@ export class UnavailableError extends AdapterError {
 const LOADING = Symbol.for("@x/core/ModelLoadingTimeoutError");
 /** No response headers / first chunk within `firstChunkMs` (typically a cold model loading). Retryable. */
 export class ModelLoadingTimeoutError extends AdapterError {
-  private readonly [LOADING] = true;
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
   constructor(message: string, options: AdapterErrorOptions & { timeoutMs: number }) {
     super(message, { ...options, code: "model_loading_timeout", retryable: true });
     this.name = "ModelLoadingTimeoutError";
+    brand(this, LOADING);
     this.timeoutMs = options.timeoutMs;
   }
   static override isInstance(error: unknown): error is ModelLoadingTimeoutError {
@@ -140,7 +153,6 @@ export class ModelLoadingTimeoutError extends AdapterError {
 const STREAM_TIMEOUT = Symbol.for("@x/core/StreamTimeoutError");
 /** The stream went silent for longer than `idleMs`, or ran past `totalMs`. Retryable. */
 export class StreamTimeoutError extends AdapterError {
-  private readonly [STREAM_TIMEOUT] = true;
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
   /** Which limit: silence between chunks (`idle`) or the whole stream (`total`). */
@@ -151,6 +163,7 @@ export class StreamTimeoutError extends AdapterError {
   ) {
     super(message, { ...options, code: "stream_timeout", retryable: true });
     this.name = "StreamTimeoutError";
+    brand(this, STREAM_TIMEOUT);
     this.timeoutMs = options.timeoutMs;
     this.phase = options.phase;
   }
@@ -176,7 +189,6 @@ const PROTOCOL = Symbol.for("@x/core/ProtocolError");
  * its terminal frame (truncated), or tool-call arguments that are not valid JSON. Not retryable.
  */
 export class ProtocolError extends AdapterError {
-  private readonly [PROTOCOL] = true;
   /** What went wrong. */
   readonly reason: ProtocolErrorReason;
   /** The start of the offending frame (at most 200 characters), when there is one. */
@@ -193,16 +205,25 @@ export class ProtocolError extends AdapterError {
   ) {
     super(message, { ...options, code: "protocol_error", retryable: false });
     this.name = "ProtocolError";
+    brand(this, PROTOCOL);
     this.reason = options.reason;
     this.excerpt =
-      options.excerpt === undefined ? undefined : redact(options.excerpt.slice(0, 200), options.secrets);
+      options.excerpt === undefined
+        ? undefined
+        : // Redact before cutting, so a key straddling the cut is still recognised.
+          redact(options.excerpt.slice(0, 1024), options.secrets).slice(0, 200);
     this.position = options.position;
   }
   static override isInstance(error: unknown): error is ProtocolError {
     return hasBrand(error, PROTOCOL);
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), reason: this.reason, excerpt: this.excerpt, position: this.position };
+    return {
+      ...super.toJSON(),
+      reason: this.reason,
+      excerpt: this.excerpt,
+      position: this.position,
+    };
   }
 }
 
@@ -210,19 +231,21 @@ export class ProtocolError extends AdapterError {
 export interface HttpErrorOptions extends AdapterErrorOptions {
   /** The HTTP status. */
   status: number;
-  /** The response body as text (secrets redacted, at most 4 KiB kept). */
+  /** The response body as text (secrets are redacted and at most 4096 characters kept). */
   body?: string;
   /** The provider's own error code or type, e.g. `insufficient_quota`, `exceed_context_size_error`. */
   providerCode?: string;
 }
 
 const HTTP = Symbol.for("@x/core/HttpError");
-/** A non-2xx answer. Subclasses name the common cases; 5xx and 429 are retryable. */
+/**
+ * A non-2xx answer. Subclasses name the common cases. Retryable by default for 408, 409 and 5xx;
+ * `RateLimitError` (429) is retryable unless the quota is exhausted.
+ */
 export class HttpError extends AdapterError {
-  private readonly [HTTP] = true;
   /** The HTTP status. */
   readonly status: number;
-  /** The response body as text, secrets redacted, truncated to 4 KiB. */
+  /** The response body as text, secrets redacted, cut to 4096 characters. */
   readonly body: string;
   /** The provider's own error code or type, when the body names one. */
   readonly providerCode: string | undefined;
@@ -233,28 +256,36 @@ export class HttpError extends AdapterError {
     super(message, {
       ...options,
       code: options.code ?? "http_error",
-      retryable: options.retryable ?? (options.status >= 500 || options.status === 408),
+      retryable:
+        options.retryable ??
+        (options.status >= 500 || options.status === 408 || options.status === 409),
     });
     this.name = "HttpError";
+    brand(this, HTTP);
     this.status = options.status;
-    this.body = redact((options.body ?? "").slice(0, 4096), options.secrets);
+    this.body = redact((options.body ?? "").slice(0, 8192), options.secrets).slice(0, 4096);
     this.providerCode = options.providerCode;
   }
   static override isInstance(error: unknown): error is HttpError {
     return hasBrand(error, HTTP);
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), status: this.status, providerCode: this.providerCode, body: this.body };
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      providerCode: this.providerCode,
+      body: this.body,
+    };
   }
 }
 
 const AUTH = Symbol.for("@x/core/AuthenticationError");
 /** 401 or 403: missing, wrong or insufficient credentials. Not retryable. */
 export class AuthenticationError extends HttpError {
-  private readonly [AUTH] = true;
   constructor(message: string, options: HttpErrorOptions) {
     super(message, { ...options, code: "authentication", retryable: false });
     this.name = "AuthenticationError";
+    brand(this, AUTH);
   }
   static override isInstance(error: unknown): error is AuthenticationError {
     return hasBrand(error, AUTH);
@@ -264,10 +295,10 @@ export class AuthenticationError extends HttpError {
 const NOT_FOUND = Symbol.for("@x/core/ModelNotFoundError");
 /** 404: the model (or endpoint) does not exist on this server. Not retryable. */
 export class ModelNotFoundError extends HttpError {
-  private readonly [NOT_FOUND] = true;
   constructor(message: string, options: HttpErrorOptions) {
     super(message, { ...options, code: "model_not_found", retryable: false });
     this.name = "ModelNotFoundError";
+    brand(this, NOT_FOUND);
   }
   static override isInstance(error: unknown): error is ModelNotFoundError {
     return hasBrand(error, NOT_FOUND);
@@ -280,7 +311,6 @@ const RATE_LIMIT = Symbol.for("@x/core/RateLimitError");
  * exhaustion (`insufficient_quota`), which is not retryable.
  */
 export class RateLimitError extends HttpError {
-  private readonly [RATE_LIMIT] = true;
   /** How long the server asked us to wait, in milliseconds, when it said. */
   readonly retryAfterMs: number | undefined;
   constructor(
@@ -289,6 +319,7 @@ export class RateLimitError extends HttpError {
   ) {
     super(message, { ...options, code: "rate_limit", retryable: options.retryable ?? true });
     this.name = "RateLimitError";
+    brand(this, RATE_LIMIT);
     this.retryAfterMs = options.retryAfterMs;
   }
   static override isInstance(error: unknown): error is RateLimitError {
@@ -302,10 +333,10 @@ export class RateLimitError extends HttpError {
 const CONTEXT = Symbol.for("@x/core/ContextLengthError");
 /** The prompt (plus requested output) exceeds the model's context window. Not retryable. */
 export class ContextLengthError extends HttpError {
-  private readonly [CONTEXT] = true;
   constructor(message: string, options: HttpErrorOptions) {
     super(message, { ...options, code: "context_length_exceeded", retryable: false });
     this.name = "ContextLengthError";
+    brand(this, CONTEXT);
   }
   static override isInstance(error: unknown): error is ContextLengthError {
     return hasBrand(error, CONTEXT);
@@ -318,10 +349,10 @@ const INVALID = Symbol.for("@x/core/InvalidRequestError");
  * adapters before sending when the input cannot be expressed on the wire. Not retryable.
  */
 export class InvalidRequestError extends HttpError {
-  private readonly [INVALID] = true;
   constructor(message: string, options: HttpErrorOptions) {
     super(message, { ...options, code: "invalid_request", retryable: false });
     this.name = "InvalidRequestError";
+    brand(this, INVALID);
   }
   static override isInstance(error: unknown): error is InvalidRequestError {
     return hasBrand(error, INVALID);
@@ -331,10 +362,10 @@ export class InvalidRequestError extends HttpError {
 const SERVER = Symbol.for("@x/core/ServerError");
 /** 5xx: the server failed (overloaded, crashed, gateway error). Retryable. */
 export class ServerError extends HttpError {
-  private readonly [SERVER] = true;
   constructor(message: string, options: HttpErrorOptions) {
     super(message, { ...options, code: "server_error", retryable: true });
     this.name = "ServerError";
+    brand(this, SERVER);
   }
   static override isInstance(error: unknown): error is ServerError {
     return hasBrand(error, SERVER);
@@ -344,7 +375,6 @@ export class ServerError extends HttpError {
 const PROVIDER = Symbol.for("@x/core/ProviderError");
 /** An error object inside a 200 stream (the provider failed after it started answering). Retryable by default. */
 export class ProviderError extends AdapterError {
-  private readonly [PROVIDER] = true;
   /** The provider's own error code or type, when given. */
   readonly providerCode: string | undefined;
   constructor(
@@ -353,6 +383,7 @@ export class ProviderError extends AdapterError {
   ) {
     super(message, { ...options, code: "provider_error", retryable: options.retryable ?? true });
     this.name = "ProviderError";
+    brand(this, PROVIDER);
     this.providerCode = options.providerCode;
   }
   static override isInstance(error: unknown): error is ProviderError {
@@ -366,10 +397,10 @@ export class ProviderError extends AdapterError {
 const ABORTED = Symbol.for("@x/core/AbortedError");
 /** The caller's signal fired. Not retryable, and never a reason to fall back or to trip a breaker. */
 export class AbortedError extends AdapterError {
-  private readonly [ABORTED] = true;
   constructor(message: string, options: AdapterErrorOptions) {
     super(message, { ...options, code: "aborted", retryable: false });
     this.name = "AbortedError";
+    brand(this, ABORTED);
   }
   static override isInstance(error: unknown): error is AbortedError {
     return hasBrand(error, ABORTED);

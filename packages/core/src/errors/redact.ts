@@ -12,12 +12,17 @@ const SECRET_HEADERS = new Set([
   "x-goog-api-key",
 ]);
 
-/** Patterns of well-known credential formats, redacted wherever they appear in error text. */
+/**
+ * Patterns of well-known credential formats, redacted wherever they appear in error text:
+ * Authorization values, OpenAI-style keys (`sk-...`, `sk-proj-...`, OpenRouter's `sk-or-...`) and
+ * Groq keys (`gsk_...`).
+ */
 const SECRET_PATTERNS: RegExp[] = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi,
-  /\bsk-[A-Za-z0-9_-]{8,}/g,
-  /\bgsk_[A-Za-z0-9]{8,}/g,
-  /\bsk-or-[A-Za-z0-9-]{8,}/g,
+  // A key glued to the text before it (`...\nsk-...` in an escaped JSON body) is still a key
+  // when it is long; a short `sk-` run needs a boundary, so `risk-free` stays as it is.
+  /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{20,}/g,
+  /(?<![A-Za-z0-9])gsk_[A-Za-z0-9]{8,}|gsk_[A-Za-z0-9]{20,}/g,
 ];
 
 /**
@@ -55,4 +60,47 @@ export function secretsFromHeaders(
     if (space > 0) out.push(value.slice(space + 1));
   }
   return out;
+}
+
+/** How deep {@link redactCause} follows a `cause` chain. */
+const MAX_CAUSE_DEPTH = 8;
+
+/**
+ * Returns `cause` itself when neither it nor its own `cause` chain holds a secret, else a copy
+ * (same prototype, same own properties) whose strings are redacted. Strings are redacted; other
+ * values are returned as they are. Only error paths call this.
+ * @internal
+ */
+export function redactCause(
+  cause: unknown,
+  secrets: readonly string[] | undefined,
+  depth = 0,
+): unknown {
+  if (typeof cause === "string") return redact(cause, secrets);
+  if (!(cause instanceof Error) || depth >= MAX_CAUSE_DEPTH) return cause;
+  const keys = Reflect.ownKeys(cause);
+  const descriptors: [string | symbol, PropertyDescriptor][] = [];
+  let changed = false;
+  for (const key of keys) {
+    const descriptor = Object.getOwnPropertyDescriptor(cause, key);
+    if (!descriptor) continue;
+    if ("value" in descriptor) {
+      const value: unknown = descriptor.value;
+      const next =
+        key === "cause"
+          ? redactCause(value, secrets, depth + 1)
+          : typeof value === "string"
+            ? redact(value, secrets)
+            : value;
+      if (next !== value) {
+        changed = true;
+        descriptor.value = next;
+      }
+    }
+    descriptors.push([key, descriptor]);
+  }
+  if (!changed) return cause;
+  const copy = Object.create(Object.getPrototypeOf(cause)) as Error;
+  for (const [key, descriptor] of descriptors) Object.defineProperty(copy, key, descriptor);
+  return copy;
 }

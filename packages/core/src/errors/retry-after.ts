@@ -7,10 +7,12 @@ export type HeadersLike =
 /** Reads one header case-insensitively from any {@link HeadersLike}. */
 export function getHeader(headers: HeadersLike | undefined, name: string): string | undefined {
   if (!headers) return undefined;
-  if (typeof (headers as Headers).get === "function") {
+  const lower = name.toLowerCase();
+  // Fetch `Headers` (any implementation) read case-insensitively through `get`. A `Map` also has
+  // `get`, but a case-sensitive one, so it is iterated like any other entry list.
+  if (!(headers instanceof Map) && typeof (headers as Headers).get === "function") {
     return (headers as Headers).get(name) ?? undefined;
   }
-  const lower = name.toLowerCase();
   if (Symbol.iterator in headers) {
     for (const [key, value] of headers as Iterable<[string, string]>) {
       if (key.toLowerCase() === lower) return value;
@@ -46,6 +48,9 @@ export function parseRetryAfter(
   const retryAfter = getHeader(headers, "retry-after")?.trim();
   if (!retryAfter) return undefined;
   if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.ceil(Number(retryAfter) * 1000);
+  // An HTTP-date always names a month and has a time of day. `Date.parse` alone is too lenient:
+  // it reads "-5" or "abc 1" as dates in 2001.
+  if (!/[a-z]/i.test(retryAfter) || !retryAfter.includes(":")) return undefined;
   const date = Date.parse(retryAfter);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -121,12 +121,19 @@ export class StreamDeadline {
   }
 }
 
+/** Longest delay `setTimeout` honours; Node fires longer ones after 1 ms (with a warning). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A usable limit: a finite, non-negative number a timer can hold. Anything longer means none. */
 function isLimit(ms: number | undefined): ms is number {
-  return typeof ms === "number" && Number.isFinite(ms) && ms >= 0;
+  return typeof ms === "number" && ms >= 0 && ms <= MAX_TIMER_MS;
 }
 
 /** Merges default and per-call timeouts, field by field (per-call wins). */
-export function mergeTimeouts(defaults: Timeouts | undefined, call: Timeouts | undefined): Timeouts {
+export function mergeTimeouts(
+  defaults: Timeouts | undefined,
+  call: Timeouts | undefined,
+): Timeouts {
   return { ...defaults, ...stripUndefined(call) };
 }
 

@@ -1,9 +1,11 @@
 import { AdapterError } from "../errors/errors.js";
+import { redact } from "../errors/redact.js";
 import type { StreamChunk } from "../types/stream-chunk.js";
 
 /**
  * Wraps an async iterable in a web `ReadableStream` that pulls one item per read (back-pressure
- * preserved). Cancelling the stream returns the source iterator, which cancels the request.
+ * preserved: nothing is read from the source before the consumer asks). Cancelling the stream
+ * returns the source iterator, which cancels the request.
  */
 export function toReadableStream<T = StreamChunk>(source: AsyncIterable<T>): ReadableStream<T> {
   let iterator: AsyncIterator<T> | undefined;
@@ -11,13 +13,18 @@ export function toReadableStream<T = StreamChunk>(source: AsyncIterable<T>): Rea
     {
       async pull(controller) {
         iterator ??= source[Symbol.asyncIterator]();
+        let next: IteratorResult<T>;
         try {
-          const next = await iterator.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
+          next = await iterator.next();
         } catch (error) {
           controller.error(error);
+          return;
         }
+        // After a cancel, close() and enqueue() throw; the consumer has gone, so ignore it.
+        try {
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        } catch {}
       },
       async cancel() {
         await iterator?.return?.();
@@ -29,17 +36,22 @@ export function toReadableStream<T = StreamChunk>(source: AsyncIterable<T>): Rea
 
 /** Options for {@link toSSE}. */
 export interface ToSSEOptions {
-  /** Send a `: keep-alive` comment after this many idle milliseconds (default: never). */
+  /**
+   * Send a `: keep-alive` comment whenever the stream has been silent for this many milliseconds,
+   * so proxies do not close a connection while a model thinks (default: never).
+   */
   keepAliveMs?: number;
 }
 
 const encoder = new TextEncoder();
+const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
 
 /**
  * Encodes a chunk stream as server-sent-event bytes for an HTTP response
  * (`Content-Type: text/event-stream`): one `data: <chunk JSON>` event per chunk, and on failure
- * one `event: error` whose data is the error's redacted `toJSON()`. Cancelling the returned
- * stream (the client went away) cancels the source.
+ * one `event: error` whose data is the error's redacted `toJSON()` (for a foreign error:
+ * `{ name, message }`, redacted). Cancelling the returned stream (the client went away) cancels
+ * the source and clears the keep-alive timer.
  */
 export function toSSE(
   stream: AsyncIterable<StreamChunk>,
@@ -54,34 +66,45 @@ export function toSSE(
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        if (options.keepAliveMs && options.keepAliveMs > 0) {
+        const ms = options.keepAliveMs;
+        if (ms !== undefined && ms > 0 && ms <= 2_147_483_647) {
           keepAlive = setInterval(() => {
             try {
-              controller.enqueue(encoder.encode(": keep-alive\n\n"));
+              controller.enqueue(KEEP_ALIVE);
             } catch {
               stop();
             }
-          }, options.keepAliveMs);
+          }, ms);
           keepAlive.unref?.();
         }
       },
       async pull(controller) {
         iterator ??= stream[Symbol.asyncIterator]();
+        let bytes: Uint8Array;
+        let last = false;
         try {
           const next = await iterator.next();
           if (next.done) {
             stop();
-            controller.close();
+            try {
+              controller.close();
+            } catch {}
             return;
           }
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
+          bytes = encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`);
         } catch (error) {
           stop();
-          const payload = AdapterError.isInstance(error)
-            ? error.toJSON()
-            : { name: "Error", message: error instanceof Error ? error.message : String(error) };
-          controller.enqueue(encoder.encode(`event: error\ndata: ${JSON.stringify(payload)}\n\n`));
-          controller.close();
+          bytes = encoder.encode(`event: error\ndata: ${JSON.stringify(errorPayload(error))}\n\n`);
+          last = true;
+        }
+        // Output restarts the silence the keep-alive measures.
+        keepAlive?.refresh();
+        try {
+          controller.enqueue(bytes);
+          if (last) controller.close();
+        } catch {
+          // Cancelled while the source was producing: the consumer has gone.
+          stop();
         }
       },
       async cancel() {
@@ -91,4 +114,11 @@ export function toSSE(
     },
     { highWaterMark: 0 },
   );
+}
+
+/** The JSON body of an `event: error`: an AdapterError's own summary, else name and message. */
+function errorPayload(error: unknown): Record<string, unknown> {
+  if (AdapterError.isInstance(error)) return error.toJSON();
+  if (error instanceof Error) return { name: error.name, message: redact(error.message) };
+  return { name: "Error", message: redact(String(error)) };
 }

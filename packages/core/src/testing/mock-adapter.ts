@@ -5,10 +5,10 @@ import type { Message } from "../types/message.js";
 import type {
   ContentChunk,
   DoneChunk,
+  StreamChunk,
   ThinkingChunk,
   ToolCallsChunk,
 } from "../types/stream-chunk.js";
-import type { StreamChunk } from "../types/stream-chunk.js";
 import type { StreamOptions } from "../types/stream-options.js";
 
 /** One step of a {@link MockScript}. */
@@ -35,7 +35,10 @@ export interface MockCall {
   messages: Message[];
   /** The options passed to `stream()`. */
   options: StreamOptions | undefined;
-  /** How the call ended (filled in when it ends). */
+  /**
+   * How the stream ended: `done`, `error` (it threw), `aborted` (the signal fired) or `cancelled`
+   * (the consumer stopped early). `undefined` while it runs or if it was never iterated.
+   */
   outcome?: "done" | "error" | "aborted" | "cancelled";
 }
 
@@ -51,7 +54,10 @@ export interface MockAdapterOptions {
    * The script: one script for every call, a list (call N uses entry N; the last repeats), or a
    * function of the call index and input.
    */
-  script: MockScript | MockScript[] | ((call: number, messages: Message[], options?: StreamOptions) => MockScript);
+  script:
+    | MockScript
+    | MockScript[]
+    | ((call: number, messages: Message[], options?: StreamOptions) => MockScript);
   /** `healthCheck()` answer: a boolean, `"hang"` (resolves false at its timeout), or a function. Default `true`. */
   health?: boolean | "hang" | (() => boolean | Promise<boolean>);
   /** `listModels()` answer, or an error to throw. Default `[model]`. */
@@ -62,18 +68,37 @@ export interface MockAdapterOptions {
 export interface MockAdapter extends AIAdapter {
   /** Every `stream()` call, in order. */
   readonly calls: MockCall[];
-  /** Number of streams currently open (started and not yet finished, failed or cancelled). */
+  /** Streams being iterated now: first `next()` called, not yet finished, failed or cancelled. */
   readonly openStreams: number;
 }
 
 /** Splits `text` into content steps of `size` characters (default: words). */
 export function textSteps(text: string, size?: number): MockStep[] {
-  const parts = size ? (text.match(new RegExp(`[\\s\\S]{1,${size}}`, "g")) ?? []) : (text.match(/\S+\s*|\s+/g) ?? []);
+  const parts = size
+    ? (text.match(new RegExp(`[\\s\\S]{1,${size}}`, "g")) ?? [])
+    : (text.match(/\S+\s*|\s+/g) ?? []);
   return parts.map((content) => ({ type: "content" as const, content }));
+}
+
+function copyOf(partial: PartialOutput): PartialOutput {
+  return {
+    content: partial.content,
+    thinking: partial.thinking,
+    toolCalls: [...partial.toolCalls],
+  };
 }
 
 function isArrayOfScripts(script: MockAdapterOptions["script"]): script is MockScript[] {
   return Array.isArray(script) && script.length > 0 && Array.isArray(script[0]);
+}
+
+/** Waits until `signal` fires (forever without one), then rejects with its reason. No timer. */
+function untilAborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    if (!signal) return;
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
 }
 
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -99,6 +124,7 @@ function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * delays and faults (unavailable, first-chunk hang, mid-stream error, truncation, protocol
  * error). Abort is honest: a pending delay or hang ends at once with `AbortedError`, and
  * `openStreams` returns to 0 when every stream has finished, failed or been cancelled.
+ * `StreamOptions.timeouts` are not applied: the mock only scripts what a server does.
  *
  * @example
  * const adapter = createMockAdapter({ script: [...textSteps("Hello world"), { type: "done" }] });
@@ -117,17 +143,23 @@ export function createMockAdapter(options: MockAdapterOptions): MockAdapter {
   const calls: MockCall[] = [];
   let open = 0;
 
-  const scriptFor = (index: number, messages: Message[], streamOptions?: StreamOptions): MockScript => {
+  const scriptFor = (
+    index: number,
+    messages: Message[],
+    streamOptions?: StreamOptions,
+  ): MockScript => {
     const { script } = options;
     if (typeof script === "function") return script(index, messages, streamOptions);
     if (isArrayOfScripts(script)) return script[Math.min(index, script.length - 1)]!;
     return script as MockScript;
   };
 
-  async function* run(messages: Message[], streamOptions?: StreamOptions): AsyncGenerator<StreamChunk> {
-    const index = calls.length;
-    const call: MockCall = { messages, options: streamOptions };
-    calls.push(call);
+  async function* run(
+    call: MockCall,
+    index: number,
+    messages: Message[],
+    streamOptions?: StreamOptions,
+  ): AsyncGenerator<StreamChunk> {
     const signal = streamOptions?.signal;
     const aborted = (cause?: unknown) =>
       new AbortedError(`${provider}: request aborted`, { provider, model, cause });
@@ -148,19 +180,19 @@ export function createMockAdapter(options: MockAdapterOptions): MockAdapter {
             break;
           case "hang":
             try {
-              await delay(2_147_483_647, signal);
+              await untilAborted(signal);
             } catch (cause) {
               throw aborted(cause);
             }
             break;
           case "error":
-            throw typeof step.error === "function" ? step.error({ ...partial }) : step.error;
+            throw typeof step.error === "function" ? step.error(copyOf(partial)) : step.error;
           case "truncate":
             throw new ProtocolError(`${provider}: stream ended without a done frame`, {
               provider,
               model,
               reason: "truncated",
-              partial: { ...partial },
+              partial: copyOf(partial),
             });
           case "content":
             partial.content += step.content;
@@ -176,11 +208,12 @@ export function createMockAdapter(options: MockAdapterOptions): MockAdapter {
             break;
           case "done": {
             const done: DoneChunk = {
-              finishReason: step.finishReason ?? (partial.toolCalls.length > 0 ? "tool_calls" : "stop"),
-              model: step.model ?? model,
-              provider: step.provider ?? provider,
               ...step,
               type: "done",
+              finishReason:
+                step.finishReason ?? (partial.toolCalls.length > 0 ? "tool_calls" : "stop"),
+              model: step.model ?? model,
+              provider: step.provider ?? provider,
             };
             finished = true;
             call.outcome = "done";
@@ -193,7 +226,7 @@ export function createMockAdapter(options: MockAdapterOptions): MockAdapter {
         provider,
         model,
         reason: "truncated",
-        partial: { ...partial },
+        partial: copyOf(partial),
       });
     } catch (error) {
       call.outcome = AbortedError.isInstance(error) ? "aborted" : "error";
@@ -213,9 +246,16 @@ export function createMockAdapter(options: MockAdapterOptions): MockAdapter {
     get openStreams() {
       return open;
     },
-    stream: (messages, streamOptions) => run(messages, streamOptions),
+    stream(messages, streamOptions) {
+      // Recorded at call time, so call N (and script N) follows the order of stream() calls even
+      // when streams are iterated in another order.
+      const call: MockCall = { messages, options: streamOptions };
+      calls.push(call);
+      return run(call, calls.length - 1, messages, streamOptions);
+    },
     async healthCheck(healthOptions?: HealthCheckOptions): Promise<boolean> {
       const health = options.health ?? true;
+      if (healthOptions?.signal?.aborted) return false;
       if (health === "hang") {
         try {
           await delay(healthOptions?.timeoutMs ?? 2000, healthOptions?.signal);
@@ -224,11 +264,19 @@ export function createMockAdapter(options: MockAdapterOptions): MockAdapter {
         }
         return false;
       }
-      if (typeof health === "function") return health();
+      if (typeof health === "function") {
+        // healthCheck never rejects, whatever the scripted function does.
+        try {
+          return (await health()) === true;
+        } catch {
+          return false;
+        }
+      }
       return health;
     },
     async listModels(listOptions?: ListModelsOptions): Promise<string[]> {
-      if (listOptions?.signal?.aborted) throw new AbortedError(`${provider}: request aborted`, { provider, model });
+      if (listOptions?.signal?.aborted)
+        throw new AbortedError(`${provider}: request aborted`, { provider, model });
       const models = options.models ?? [model];
       if (models instanceof Error) throw models;
       return [...models];
