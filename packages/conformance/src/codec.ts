@@ -2,8 +2,7 @@ import type {
   AIAdapter,
   FinishReason,
   Message,
-  ResponseFormat,
-  ThinkOption,
+  StreamOptions,
   Timeouts,
   ToolCall,
   ToolChoice,
@@ -88,15 +87,10 @@ export interface DecodedRequest {
   /** Tool choice, when sent and expressible in this protocol. */
   toolChoice?: ToolChoice;
   /** Sampling and output options found on the wire. */
-  options: {
-    temperature?: number;
-    topP?: number;
-    maxTokens?: number;
-    stop?: string[];
-    seed?: number;
-    think?: ThinkOption;
-    responseFormat?: ResponseFormat;
-  };
+  options: Pick<
+    StreamOptions,
+    "temperature" | "topP" | "maxTokens" | "stop" | "seed" | "think" | "responseFormat"
+  >;
   /** Top-level or nested fields from `providerOptions` the codec found (for pass-through checks). */
   extra: Record<string, unknown>;
 }
