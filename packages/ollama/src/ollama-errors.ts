@@ -1,0 +1,66 @@
+import {
+  type AdapterErrorOptions,
+  ProtocolError,
+  type ProtocolErrorReason,
+  UnavailableError,
+} from "@x/core";
+
+const UNAVAILABLE = Symbol.for("@x/ollama/OllamaUnavailableError");
+const PROTOCOL = Symbol.for("@x/ollama/OllamaProtocolError");
+
+function hasBrand(value: unknown, symbol: symbol): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[symbol] === true
+  );
+}
+
+/**
+ * The Ollama server could not be reached: connection refused, DNS failure, or the connection was
+ * reset before response headers arrived. Retryable. Also an `UnavailableError`.
+ *
+ * @example
+ * if (OllamaUnavailableError.isInstance(error)) console.error("is `ollama serve` running?");
+ */
+export class OllamaUnavailableError extends UnavailableError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the brand is read through hasBrand().
+  private readonly [UNAVAILABLE] = true;
+  constructor(message: string, options: AdapterErrorOptions) {
+    super(message, options);
+    this.name = "OllamaUnavailableError";
+  }
+  /** True when `error` is an `OllamaUnavailableError` from any copy of `@x/ollama`. */
+  static override isInstance(error: unknown): error is OllamaUnavailableError {
+    return hasBrand(error, UNAVAILABLE);
+  }
+}
+
+/** Options for {@link OllamaProtocolError}. */
+export interface OllamaProtocolErrorOptions extends AdapterErrorOptions {
+  /** What went wrong. */
+  reason: ProtocolErrorReason;
+  /** The start of the offending line. */
+  excerpt?: string;
+  /** Character offset of the offending line in the decoded body. */
+  position?: number;
+}
+
+/**
+ * Ollama broke its NDJSON protocol: a line that is not a JSON object (`malformed_frame`), a line
+ * over `maxFrameSize` (`oversize_frame`), a stream that ended without its `done: true` frame
+ * (`truncated`, with `partial` holding what was received), or tool-call arguments that are not an
+ * object (`invalid_tool_arguments`). Not retryable. Also a `ProtocolError`.
+ */
+export class OllamaProtocolError extends ProtocolError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the brand is read through hasBrand().
+  private readonly [PROTOCOL] = true;
+  constructor(message: string, options: OllamaProtocolErrorOptions) {
+    super(message, options);
+    this.name = "OllamaProtocolError";
+  }
+  /** True when `error` is an `OllamaProtocolError` from any copy of `@x/ollama`. */
+  static override isInstance(error: unknown): error is OllamaProtocolError {
+    return hasBrand(error, PROTOCOL);
+  }
+}

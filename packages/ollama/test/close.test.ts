@@ -1,0 +1,10 @@
+import { describe, expect, it } from "vitest";
+import { OllamaAdapter } from "../src/index.js";
+
+describe("close()", () => {
+  it("can be called twice (a chain may close a member the caller already closed)", async () => {
+    const adapter = new OllamaAdapter({ baseUrl: "http://127.0.0.1:9", model: "m" });
+    await adapter.close();
+    await expect(adapter.close()).resolves.toBeUndefined();
+  });
+});
