@@ -1,0 +1,69 @@
+import type { Capabilities, Timeouts } from "@x/core";
+import type { Dispatcher } from "undici";
+
+/**
+ * Switches for servers that deviate from OpenAI's request format. Every field is optional; the
+ * defaults suit OpenAI and the servers listed in the README.
+ */
+export interface OpenAICompatOptions {
+  /**
+   * Field that carries `maxTokens`. OpenAI's reasoning models require `max_completion_tokens`;
+   * most compatible servers (llama.cpp, older vLLM, LM Studio) only read `max_tokens`.
+   * Default: `max_completion_tokens` for api.openai.com and Azure, `max_tokens` elsewhere.
+   */
+  maxTokensField?: "max_tokens" | "max_completion_tokens";
+  /**
+   * How `StreamOptions.think` is sent. `"reasoning_effort"` (default): `"low" | "medium" | "high"`
+   * as `reasoning_effort`, `true` as `"medium"`, `false` sends nothing. `"none"`: never sent (for
+   * servers that reject unknown fields; use `providerOptions` for their own switch).
+   */
+  reasoningEffort?: "reasoning_effort" | "none";
+  /** Send `stream_options.include_usage` (overrides the adapter's `includeUsage`). */
+  includeUsage?: boolean;
+}
+
+/** Azure OpenAI settings: `api-key` header and `?api-version=` on every URL. */
+export interface OpenAIAzureOptions {
+  /** The `api-version` query parameter, e.g. `"2024-10-21"`. */
+  apiVersion: string;
+  /**
+   * The deployment name. When set, requests go to
+   * `{baseUrl}/openai/deployments/{deployment}/chat/completions`; when unset, `baseUrl` is used
+   * as is (Azure's v1 API: `https://{resource}.openai.azure.com/openai/v1`).
+   */
+  deployment?: string;
+}
+
+/** Options for {@link OpenAIAdapter}. */
+export interface OpenAIAdapterOptions {
+  /** The model name sent in every request. */
+  model: string;
+  /** API root. Default `OPENAI_BASE_URL` or `https://api.openai.com/v1`. */
+  baseUrl?: string;
+  /** API key, sent as `Authorization: Bearer` (or `api-key` with Azure). Default `OPENAI_API_KEY`. */
+  apiKey?: string;
+  /** Sent as `OpenAI-Organization`. */
+  organization?: string;
+  /** Sent as `OpenAI-Project`. */
+  project?: string;
+  /** Extra request headers (credential values among them are redacted from errors). */
+  headers?: Record<string, string>;
+  /** An undici dispatcher (proxy agent, custom pool). Default: a keep-alive `Agent` owned by the adapter. */
+  dispatcher?: Dispatcher;
+  /** Default time limits for every stream (per-call `timeouts` override field by field). */
+  timeouts?: Timeouts;
+  /** Ask for a usage chunk with `stream_options.include_usage`. Default `true`. */
+  includeUsage?: boolean;
+  /** The provider name reported on chunks and errors, e.g. `"groq"`, `"vllm"`. Default `"openai"`. */
+  provider?: string;
+  /** Request-format switches for compatible servers. */
+  compat?: OpenAICompatOptions;
+  /** Azure OpenAI settings. */
+  azure?: OpenAIAzureOptions;
+  /** Default timeout of `healthCheck()` in milliseconds. Default 2000. */
+  healthTimeoutMs?: number;
+  /** Largest SSE event accepted, in characters. Default 4 MiB. */
+  maxFrameSize?: number;
+  /** Overrides the claimed capabilities (default: all true). */
+  capabilities?: Partial<Capabilities>;
+}

@@ -1,0 +1,121 @@
+import { AbortedError, ProviderError } from "@x/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OpenAIAdapter } from "../src/index.js";
+import { FixtureServer, sse } from "./fixture-server.js";
+import { API_KEY, adapterFor } from "./helpers.js";
+
+let server: FixtureServer;
+beforeEach(async () => {
+  server = await new FixtureServer().start();
+});
+afterEach(async () => {
+  await server.stop();
+});
+
+const hi = [{ role: "user" as const, content: "hi" }];
+
+describe("the stream iterator", () => {
+  it("sends nothing until the first next(), and nothing after an early return()", async () => {
+    server.answer(sse("t1-openai-text.sse"));
+    const adapter = adapterFor(server);
+    const stream = adapter.stream(hi);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.requests).toHaveLength(0);
+    await stream.return?.();
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(server.requests).toHaveLength(0);
+    await adapter.close();
+  });
+
+  it("holds no socket once `done` is handed out, even if the consumer stops pulling", async () => {
+    // A server that keeps the connection open after [DONE] (wiremock-style).
+    const body = sse("t1-openai-text.sse").body;
+    server.answer(sse("t1-openai-text.sse", { hangAfter: body.length }));
+    const adapter = adapterFor(server);
+    const stream = adapter.stream(hi);
+    let result = await stream.next();
+    while (!result.done && result.value.type !== "done") result = await stream.next();
+    expect(result.value).toMatchObject({ type: "done", finishReason: "stop" });
+    await server.allSocketsClosed();
+    await adapter.close();
+  });
+
+  it("[DONE] in the same read as the first chunk: socket and timers freed at that read", async () => {
+    // The events of a read are handled as the consumer pulls; the terminal one still frees
+    // everything when it arrives, even if the consumer stops after the first chunk.
+    const before = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const body = sse("t1-openai-text.sse").body;
+    server.answer(sse("t1-openai-text.sse", { hangAfter: body.length }));
+    const adapter = adapterFor(server, { timeouts: { idleMs: 60_000, totalMs: 60_000 } });
+    const stream = adapter.stream(hi);
+    expect((await stream.next()).value).toMatchObject({ type: "content", content: "Hi" });
+    await server.allSocketsClosed();
+    const after = process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    expect(after).toBeLessThanOrEqual(before);
+    let result = await stream.next();
+    while (!result.done && result.value.type !== "done") result = await stream.next();
+    expect(result.value).toMatchObject({ type: "done", finishReason: "stop" });
+    await adapter.close();
+  });
+
+  it("content decoded before an error in the same read is handed out before the error", async () => {
+    server.answer(sse("q-lmstudio-error.sse"));
+    const adapter = adapterFor(server);
+    const stream = adapter.stream(hi);
+    expect((await stream.next()).value).toMatchObject({ type: "content", content: "Hi" });
+    const error = await stream.next().catch((e: unknown) => e);
+    expect(ProviderError.isInstance(error)).toBe(true);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    await adapter.close();
+  });
+
+  it("Azure v1 API: baseUrl as is, api-version on chat and models", async () => {
+    server.answer(sse("t1-openai-text.sse"));
+    const adapter = new OpenAIAdapter({
+      baseUrl: `${server.url}/openai/v1`,
+      apiKey: API_KEY,
+      model: "gpt-4o",
+      azure: { apiVersion: "preview" },
+    });
+    for await (const _ of adapter.stream(hi)) {
+      // drain
+    }
+    expect(server.requests[0]!.url).toBe("/openai/v1/chat/completions?api-version=preview");
+    server.answer({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: Buffer.from('{"object":"list","data":[{"id":"gpt-4o"}]}'),
+    });
+    expect(await adapter.listModels()).toEqual(["gpt-4o"]);
+    expect(server.requests[1]!.url).toBe("/openai/v1/models?api-version=preview");
+    await adapter.close();
+  });
+});
+
+describe("return() while the request waits for headers", () => {
+  it("aborts the request at once: the server sees the socket close", async () => {
+    server.answer({ status: 200, headers: {}, body: Buffer.alloc(0), noHeaders: true });
+    const adapter = adapterFor(server);
+    const stream = adapter.stream(hi);
+    const pending = stream.next().catch((e: unknown) => e);
+    while (server.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await stream.return?.();
+    await server.allSocketsClosed();
+    expect(AbortedError.isInstance(await pending)).toBe(true);
+    await adapter.close();
+  });
+
+  it("also with a caller signal and time limits (the deadline path)", async () => {
+    server.answer({ status: 200, headers: {}, body: Buffer.alloc(0), noHeaders: true });
+    const adapter = adapterFor(server, { timeouts: { firstChunkMs: 60_000, totalMs: 60_000 } });
+    const controller = new AbortController();
+    const stream = adapter.stream(hi, { signal: controller.signal });
+    const pending = stream.next().catch((e: unknown) => e);
+    while (server.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await stream.return?.();
+    await server.allSocketsClosed();
+    expect(AbortedError.isInstance(await pending)).toBe(true);
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    await adapter.close();
+  });
+});

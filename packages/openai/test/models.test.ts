@@ -1,0 +1,128 @@
+import { AbortedError, AuthenticationError } from "@x/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OpenAIAdapter, OpenAIUnavailableError } from "../src/index.js";
+import { FixtureServer, httpAnswer } from "./fixture-server.js";
+import { API_KEY, adapterFor, leaksKey } from "./helpers.js";
+
+let server: FixtureServer;
+beforeEach(async () => {
+  server = await new FixtureServer().start();
+});
+afterEach(async () => {
+  await server.stop();
+});
+
+const json = (body: string, status = 200) => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: Buffer.from(body),
+});
+
+describe("listModels", () => {
+  it.each([
+    [
+      "OpenAI data[]",
+      '{"object":"list","data":[{"id":"gpt-4.1","object":"model","created":1,"owned_by":"openai"},{"id":"gpt-4.1-mini","object":"model","created":1,"owned_by":"openai"}]}',
+      ["gpt-4.1", "gpt-4.1-mini"],
+    ],
+    [
+      "LM Studio (no created)",
+      '{"data":[{"id":"qwen3-8b","object":"model","owned_by":"organization_owner"}],"object":"list"}',
+      ["qwen3-8b"],
+    ],
+    ["Ollama /v1 with no models (data: null)", '{"object":"list","data":null}', []],
+    [
+      "vLLM model card",
+      '{"object":"list","data":[{"id":"Qwen/Qwen3-8B","object":"model","created":1,"owned_by":"vllm","root":"Qwen/Qwen3-8B","parent":null,"max_model_len":32768,"permission":[]}]}',
+      ["Qwen/Qwen3-8B"],
+    ],
+  ])("%s", async (_name, body, expected) => {
+    server.answer(json(body));
+    const adapter = adapterFor(server);
+    expect(await adapter.listModels()).toEqual(expected);
+    expect(server.requests[0]).toMatchObject({ method: "GET", url: "/v1/models" });
+    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    await adapter.close();
+  });
+
+  it("llama.cpp recording with both data[] and models[]", async () => {
+    server.answer(httpAnswer("llamacpp/20-get-v1-models.response.http"));
+    const adapter = adapterFor(server);
+    expect(await adapter.listModels()).toEqual(["tiny-qwen2.gguf"]);
+    await adapter.close();
+  });
+
+  it("401 → AuthenticationError without the key", async () => {
+    server.answer(json(`{"error":{"message":"bad key ${API_KEY}","code":"invalid_api_key"}}`, 401));
+    const adapter = adapterFor(server);
+    const error = await adapter.listModels().catch((e: unknown) => e);
+    expect(AuthenticationError.isInstance(error)).toBe(true);
+    expect(leaksKey(error)).toBe(false);
+    await adapter.close();
+  });
+
+  it("refused → OpenAIUnavailableError; aborted → AbortedError", async () => {
+    const url = server.url;
+    await server.stop();
+    const adapter = new OpenAIAdapter({ baseUrl: `${url}/v1`, apiKey: API_KEY, model: "m" });
+    expect(
+      OpenAIUnavailableError.isInstance(await adapter.listModels().catch((e: unknown) => e)),
+    ).toBe(true);
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await adapter
+      .listModels({ signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(AbortedError.isInstance(aborted)).toBe(true);
+    await adapter.close();
+    server = await new FixtureServer().start();
+  });
+});
+
+describe("healthCheck", () => {
+  it("true on 200 /models", async () => {
+    server.answer(json('{"object":"list","data":[]}'));
+    const adapter = adapterFor(server);
+    expect(await adapter.healthCheck()).toBe(true);
+    await adapter.close();
+  });
+
+  it("false on non-2xx", async () => {
+    server.answer(json('{"error":"nope"}', 503));
+    const adapter = adapterFor(server);
+    expect(await adapter.healthCheck()).toBe(false);
+    await adapter.close();
+  });
+
+  it("false fast when the port refuses", async () => {
+    const url = server.url;
+    await server.stop();
+    const adapter = new OpenAIAdapter({ baseUrl: `${url}/v1`, apiKey: API_KEY, model: "m" });
+    const started = performance.now();
+    expect(await adapter.healthCheck()).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+    await adapter.close();
+    server = await new FixtureServer().start();
+  });
+
+  it("false within its timeout when the server accepts and never answers; socket freed", async () => {
+    server.answer({ status: 200, headers: {}, body: Buffer.alloc(0), noHeaders: true });
+    const adapter = adapterFor(server);
+    const started = performance.now();
+    expect(await adapter.healthCheck({ timeoutMs: 200 })).toBe(false);
+    expect(performance.now() - started).toBeLessThan(3000);
+    await server.allSocketsClosed();
+    await adapter.close();
+  });
+
+  it("false when aborted", async () => {
+    server.answer({ status: 200, headers: {}, body: Buffer.alloc(0), noHeaders: true });
+    const adapter = adapterFor(server);
+    const controller = new AbortController();
+    const pending = adapter.healthCheck({ signal: controller.signal, timeoutMs: 60_000 });
+    while (server.requests.length === 0) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    expect(await pending).toBe(false);
+    await adapter.close();
+  });
+});
