@@ -1,0 +1,110 @@
+import { parseArgs } from "node:util";
+import { SCENARIO_FAULTS, type ScenarioFault } from "./commands/scenario.js";
+
+/** A parsed command line. */
+export interface CliArgs {
+  command: "chat" | "serve" | "scenario" | "help";
+  ollama?: string;
+  openai?: string;
+  model?: string;
+  ollamaModel?: string;
+  openaiModel?: string;
+  apiKey?: string;
+  noFallback: boolean;
+  sim: boolean;
+  tools: boolean;
+  think: boolean;
+  host?: string;
+  port?: number;
+  faults?: ScenarioFault[];
+}
+
+/** Usage text for `--help`. */
+export const USAGE = `Usage: x-demo [chat|serve|scenario] [options]
+
+Commands
+  chat       interactive terminal chat (default when stdin is a terminal)
+  serve      web chat + OpenAI-compatible gateway (POST /v1/chat/completions, GET /v1/models)
+  scenario   scripted fallback demo on built-in simulated servers (default without a terminal)
+
+Options
+  --ollama URL         Ollama server (default OLLAMA_HOST or http://127.0.0.1:11434)
+  --openai URL         OpenAI-compatible API root, e.g. https://api.openai.com/v1 (or OPENAI_BASE_URL)
+  --model NAME         model for every provider
+  --ollama-model NAME  Ollama model (default: the first one installed)
+  --openai-model NAME  OpenAI model (default OPENAI_MODEL or gpt-4o-mini)
+  --api-key KEY        OpenAI API key (default OPENAI_API_KEY)
+  --no-fallback        use only the first reachable provider, no chain
+  --sim                use the built-in simulators even when a real server is reachable
+  --tools              chat: offer demo tools (get_weather, get_time) and run the calls
+  --think              chat: ask the model to show its reasoning
+  --host HOST, --port N  where serve listens (default 127.0.0.1:8787)
+  --fault LIST         scenario faults, comma-separated: ${SCENARIO_FAULTS.join(",")},http-503
+  -h, --help           this text
+
+With no reachable Ollama or OpenAI server, chat and serve use the simulators and say so.`;
+
+const FAULTS: readonly string[] = [...SCENARIO_FAULTS, "http-503"];
+
+/** Parses `argv` (without node and script). `stdinIsTTY` picks the default command. */
+export function parseCli(argv: readonly string[], stdinIsTTY: boolean): CliArgs {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      ollama: { type: "string" },
+      openai: { type: "string" },
+      model: { type: "string" },
+      "ollama-model": { type: "string" },
+      "openai-model": { type: "string" },
+      "api-key": { type: "string" },
+      "no-fallback": { type: "boolean", default: false },
+      sim: { type: "boolean", default: false },
+      tools: { type: "boolean", default: false },
+      think: { type: "boolean", default: false },
+      host: { type: "string" },
+      port: { type: "string" },
+      fault: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [first, ...rest] = positionals;
+  if (rest.length > 0) throw new Error(`Unexpected argument: ${rest[0]}`);
+  if (
+    first !== undefined &&
+    first !== "chat" &&
+    first !== "serve" &&
+    first !== "scenario" &&
+    first !== "help"
+  ) {
+    throw new Error(`Unknown command: ${first}`);
+  }
+  const command = values.help ? "help" : (first ?? (stdinIsTTY ? "chat" : "scenario"));
+  const args: CliArgs = {
+    command,
+    noFallback: values["no-fallback"],
+    sim: values.sim,
+    tools: values.tools,
+    think: values.think,
+  };
+  if (values.ollama) args.ollama = values.ollama;
+  if (values.openai) args.openai = values.openai;
+  if (values.model) args.model = values.model;
+  if (values["ollama-model"]) args.ollamaModel = values["ollama-model"];
+  if (values["openai-model"]) args.openaiModel = values["openai-model"];
+  if (values["api-key"]) args.apiKey = values["api-key"];
+  if (values.host) args.host = values.host;
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new Error(`Invalid --port: ${values.port}`);
+    args.port = port;
+  }
+  if (values.fault) {
+    const faults = values.fault.split(",").map((fault) => fault.trim());
+    const bad = faults.find((fault) => !FAULTS.includes(fault));
+    if (bad) throw new Error(`Unknown fault: ${bad} (use ${FAULTS.join(", ")})`);
+    args.faults = faults as ScenarioFault[];
+  }
+  return args;
+}

@@ -1,0 +1,48 @@
+import { parseCli, USAGE } from "./cli-args.js";
+import { runChat } from "./commands/chat.js";
+import { runScenario } from "./commands/scenario.js";
+import { runServe } from "./commands/serve.js";
+import { createStyle, wantsColor } from "./terminal/style.js";
+
+async function main(): Promise<number> {
+  let args: ReturnType<typeof parseCli>;
+  try {
+    args = parseCli(process.argv.slice(2), process.stdin.isTTY === true);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { command, faults, tools, think, ...providerFlags } = args;
+  switch (command) {
+    case "help":
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    case "chat":
+      await runChat({ ...providerFlags, tools, think });
+      return 0;
+    case "serve":
+      await runServe(providerFlags);
+      return 0;
+    case "scenario": {
+      const results = await runScenario({
+        out: process.stdout,
+        style: createStyle(wantsColor(process.stdout)),
+        tokenDelayMs: process.stdout.isTTY ? 20 : 0,
+        ...(faults ? { faults } : {}),
+      });
+      return results.every((result) => result.passed) ? 0 : 1;
+    }
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `x-demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

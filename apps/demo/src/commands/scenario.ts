@@ -1,0 +1,155 @@
+import type { AIAdapter } from "@x/core";
+import { OllamaAdapter } from "@x/ollama";
+import { OpenAIAdapter } from "@x/openai";
+import { createFallbackChain } from "@x/orchestrator";
+import type { RunningServer } from "../http/listen.js";
+import { startOllamaSim } from "../sim/ollama-sim.js";
+import { startOpenAISim } from "../sim/openai-sim.js";
+import type { SimFault } from "../sim/sim-fault.js";
+import { describeError, formatEvent } from "../terminal/format-event.js";
+import { LineWriter, type Output } from "../terminal/line-writer.js";
+import { renderStream } from "../terminal/render-stream.js";
+import type { Style } from "../terminal/style.js";
+
+/** The failures the scenario can inject into the primary. */
+export type ScenarioFault =
+  | Extract<SimFault, "refuse" | "hang" | "die-mid-stream" | "http-503">
+  /** Dies mid-stream inside the commit window (`commitAfter`): the fallback is invisible. */
+  | "die-before-commit";
+
+/** Every fault, in the order the default run shows them. */
+export const SCENARIO_FAULTS: readonly ScenarioFault[] = [
+  "refuse",
+  "hang",
+  "die-mid-stream",
+  "die-before-commit",
+];
+
+const TITLES: Record<ScenarioFault, string> = {
+  refuse: "the primary (Ollama) refuses connections: it is not running",
+  hang: "the primary accepts the request but never sends a byte (a model load that never ends)",
+  "die-mid-stream": "the primary streams a few tokens, then its connection dies",
+  "http-503": "the primary answers 503 server busy",
+  "die-before-commit":
+    "the primary dies after a few tokens, but the chain held them back (commitAfter 200 chars)",
+};
+
+/** Options for {@link runScenario}. */
+export interface ScenarioOptions {
+  /** Where to print. */
+  out: Output;
+  /** Styling (plain for pipes). */
+  style: Style;
+  /** Which faults to demonstrate. Default {@link SCENARIO_FAULTS}. */
+  faults?: readonly ScenarioFault[];
+  /** Pause between simulated tokens. Default 0. */
+  tokenDelayMs?: number;
+  /** How long the chain waits for the primary's first byte. Default 1000 ms. */
+  firstChunkMs?: number;
+}
+
+/** The outcome of one fault's run. */
+export interface ScenarioResult {
+  fault: ScenarioFault;
+  /** True when the secondary answered after the primary failed. */
+  passed: boolean;
+  /** Provider that served (when any). */
+  servedBy?: string;
+  /** Wall time of the whole request, ms. */
+  elapsedMs: number;
+}
+
+async function runOne(
+  fault: ScenarioFault,
+  secondaryServer: RunningServer,
+  options: ScenarioOptions,
+  index: number,
+  count: number,
+): Promise<ScenarioResult> {
+  const { style } = options;
+  const out = new LineWriter(options.out);
+  out.write(`\n${style.bold(`Scenario ${index}/${count}: ${TITLES[fault]}`)}\n`);
+  const held = fault === "die-before-commit";
+  const primaryServer = await startOllamaSim({
+    fault: held ? "die-mid-stream" : fault,
+    ...(options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {}),
+  });
+  const primary = new OllamaAdapter({ baseUrl: primaryServer.url, model: "sim-llama" });
+  const secondary = new OpenAIAdapter({
+    baseUrl: `${secondaryServer.url}/v1`,
+    model: "sim-gpt",
+    apiKey: "sk-sim",
+  });
+  const firstChunkMs = options.firstChunkMs ?? 1000;
+  out.write(
+    style.dim(
+      `  primary   ollama/sim-llama at ${primaryServer.url} (fault: ${fault}, firstChunkMs ${firstChunkMs})\n`,
+    ),
+  );
+  out.write(style.dim(`  secondary openai/sim-gpt   at ${secondaryServer.url}/v1\n`));
+  // The primary gets a first-chunk budget (a local model may be loading); past it, fall back.
+  const chain: AIAdapter = createFallbackChain([{ adapter: primary, firstChunkMs }, secondary], {
+    midStream: "restart",
+    // Holding the first 200 characters back lets an early failure fall back invisibly.
+    ...(held ? { commitAfter: { chars: 200 } } : {}),
+    onEvent: (event) => out.line(formatEvent(event, style)),
+  });
+  const started = performance.now();
+  try {
+    out.write(style.dim("  answer:\n"));
+    const result = await renderStream(
+      chain.stream([{ role: "user", content: "Why do fallback chains matter for local models?" }]),
+      out,
+      style,
+    );
+    const elapsedMs = performance.now() - started;
+    // A restart must be visible (one reset) after a committed failure, and absent otherwise.
+    const expectedResets = fault === "die-mid-stream" ? 1 : 0;
+    const passed = result.done.provider === secondary.provider && result.resets === expectedResets;
+    out.write(
+      passed
+        ? style.green(
+            `  ✓ survived: ${secondary.provider} answered after the primary failed (${Math.round(elapsedMs)} ms)\n`,
+          )
+        : style.red(`  ✗ unexpected: served by ${result.done.provider}\n`),
+    );
+    return { fault, passed, servedBy: result.done.provider, elapsedMs };
+  } catch (error) {
+    out.write(style.red(`  ✗ the chain failed: ${describeError(error)}\n`));
+    return { fault, passed: false, elapsedMs: performance.now() - started };
+  } finally {
+    await chain.close?.(); // closes both members
+    await primaryServer.close();
+  }
+}
+
+/**
+ * A scripted, non-interactive demonstration: for each fault, start a simulated Ollama that
+ * fails that way and a healthy simulated OpenAI server, stream one question through
+ * `createFallbackChain([ollama, openai])`, print the chain's events and the answer, and check
+ * that the secondary served it. Resolves the per-fault results; needs no network or model.
+ */
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult[]> {
+  const faults = options.faults ?? SCENARIO_FAULTS;
+  const { out, style } = options;
+  out.write(
+    `${style.bold("x-demo scenario")}: a fallback chain surviving failures, using built-in SIMULATED servers on 127.0.0.1\n`,
+  );
+  const secondaryServer = await startOpenAISim({
+    apiKey: "sk-sim",
+    ...(options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {}),
+  });
+  const results: ScenarioResult[] = [];
+  try {
+    for (const [index, fault] of faults.entries()) {
+      results.push(await runOne(fault, secondaryServer, options, index + 1, faults.length));
+    }
+  } finally {
+    await secondaryServer.close();
+  }
+  const passed = results.filter((result) => result.passed).length;
+  out.write(
+    `\n${passed === results.length ? style.green("All scenarios passed") : style.red("Some scenarios failed")}: ${passed}/${results.length} answered by the fallback.\n`,
+  );
+  return results;
+}

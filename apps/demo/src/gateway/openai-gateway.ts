@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type AIAdapter, collect, type StreamChunk } from "@x/core";
+import { readJsonBody, sendJson } from "../http/json-body.js";
+import { GatewayRequestError, parseOpenAIRequest } from "./parse-openai-request.js";
+import { abortOnClientGone, writeWithBackPressure } from "./sse-writer.js";
+import {
+  createChunkTranslator,
+  type ResponseIdentity,
+  toOpenAICompletion,
+} from "./to-openai-chunks.js";
+import { toOpenAIError } from "./to-openai-error.js";
+
+/** What the gateway routes to. */
+export interface GatewayOptions {
+  /** The adapter (normally a fallback chain) that answers every request. */
+  adapter: AIAdapter;
+  /** Model ids listed by `GET /v1/models`. Default: the adapter's `listModels()`. */
+  models?: () => Promise<string[]>;
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  const answer = toOpenAIError(error);
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function streamAnswer(
+  res: ServerResponse,
+  iterator: AsyncIterator<StreamChunk>,
+  identity: ResponseIdentity,
+  includeUsage: boolean,
+): Promise<void> {
+  // Pull the first chunk before sending headers: a chain that fails before any output (every
+  // adapter down) becomes a proper HTTP error the client's retry logic understands.
+  let next: IteratorResult<StreamChunk>;
+  try {
+    next = await iterator.next();
+  } catch (error) {
+    sendError(res, error);
+    return;
+  }
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  const translate = createChunkTranslator(identity, { includeUsage });
+  try {
+    while (!next.done) {
+      for (const chunk of translate(next.value)) {
+        if (!(await writeWithBackPressure(res, `data: ${JSON.stringify(chunk)}\n\n`))) return;
+      }
+      next = await iterator.next();
+    }
+    res.end("data: [DONE]\n\n");
+  } catch (error) {
+    // After headers, OpenAI itself reports an error as a `data: {"error": ...}` event and ends
+    // the stream without [DONE]; openai-node turns that into an APIError.
+    if (!res.destroyed) res.end(`data: ${JSON.stringify(toOpenAIError(error).body)}\n\n`);
+  }
+}
+
+async function completions(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GatewayOptions,
+): Promise<void> {
+  let parsed: ReturnType<typeof parseOpenAIRequest>;
+  try {
+    parsed = parseOpenAIRequest(await readJsonBody(req));
+  } catch (error) {
+    const invalidBody = error instanceof SyntaxError || error instanceof RangeError;
+    sendError(
+      res,
+      invalidBody ? new GatewayRequestError(`invalid request body: ${error.message}`) : error,
+    );
+    return;
+  }
+  const identity: ResponseIdentity = {
+    id: `chatcmpl-${randomUUID().replaceAll("-", "").slice(0, 24)}`,
+    created: Math.floor(Date.now() / 1000),
+    model: parsed.model || options.adapter.model,
+  };
+  const { signal, release } = abortOnClientGone(res);
+  const stream = options.adapter.stream(parsed.messages, { ...parsed.options, signal });
+  const iterator = stream[Symbol.asyncIterator]();
+  try {
+    if (parsed.stream) {
+      await streamAnswer(res, iterator, identity, parsed.includeUsage);
+    } else {
+      const resets: Array<{ reason: string; provider: string }> = [];
+      const tapped: AsyncIterable<StreamChunk> = {
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            const result = await iterator.next();
+            if (!result.done && result.value.type === "reset") {
+              resets.push({ reason: result.value.reason, provider: result.value.provider });
+            }
+            return result;
+          },
+        }),
+      };
+      try {
+        sendJson(res, 200, toOpenAICompletion(identity, await collect(tapped), resets));
+      } catch (error) {
+        sendError(res, error);
+      }
+    }
+  } finally {
+    release();
+    // Stops the upstream request when we left early (client gone, write failed).
+    await Promise.resolve(iterator.return?.()).catch(() => {});
+  }
+}
+
+/**
+ * Handles the OpenAI-compatible routes: `POST /v1/chat/completions` (streaming and not) and
+ * `GET /v1/models`. Resolves `true` when it answered the request, `false` for other paths.
+ */
+export async function handleGatewayRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GatewayOptions,
+): Promise<boolean> {
+  const path = new URL(req.url ?? "/", "http://gateway").pathname.replace(/\/+$/, "");
+  if (path === "/v1/chat/completions" && req.method === "POST") {
+    await completions(req, res, options);
+    return true;
+  }
+  if (path === "/v1/models" && req.method === "GET") {
+    let ids: string[];
+    try {
+      ids = options.models ? await options.models() : await options.adapter.listModels();
+    } catch (error) {
+      sendError(res, error);
+      return true;
+    }
+    sendJson(res, 200, {
+      object: "list",
+      data: [...new Set(ids)].map((id) => ({
+        id,
+        object: "model",
+        created: 0,
+        owned_by: "x-demo",
+      })),
+    });
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,51 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+function runCli(
+  args: string[],
+  input: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (part: string) => {
+    stdout += part;
+  });
+  child.stderr.setEncoding("utf8").on("data", (part: string) => {
+    stderr += part;
+  });
+  child.stdin.end(input);
+  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+describe("chat command (piped input, simulators)", () => {
+  it("answers each line, runs demo tool calls and prints the done line", async () => {
+    expect(existsSync(cli), "build first: pnpm --filter @x/demo build").toBe(true);
+    const { code, stdout, stderr } = await runCli(
+      ["chat", "--sim", "--tools"],
+      "hello\nweather in Oslo?\n/exit\n",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("fallback chain: ollama/sim-llama → openai/sim-gpt");
+    expect(stdout).toContain('You said: "hello"');
+    expect(stdout).toContain('🔧 get_weather({"city":"Oslo"})');
+    expect(stdout).toMatch(/↳ get_weather → \{"city":"Oslo"/);
+    expect(stdout).toMatch(
+      /\[done · ollama\/sim-llama · stop · [\d.]+ tok\/s · tokens in \d+ \/ out \d+\]/,
+    );
+  });
+
+  it("uses a single provider with --no-fallback", async () => {
+    const { code, stdout } = await runCli(["chat", "--sim", "--no-fallback"], "hi\n");
+    expect(code).toBe(0);
+    expect(stdout).toContain("x-demo chat · ollama/sim-llama\n");
+  });
+});

@@ -1,0 +1,76 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runScenario } from "../src/commands/scenario.js";
+import { createStyle } from "../src/terminal/style.js";
+
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+function countTimeouts(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === "Timeout").length;
+}
+
+describe("scenario", () => {
+  it("survives each primary failure and leaves no timer or server behind", async () => {
+    const before = countTimeouts();
+    let text = "";
+    const results = await runScenario({
+      out: {
+        write: (chunk: string) => {
+          text += chunk;
+        },
+      },
+      style: createStyle(false),
+    });
+    expect(results.map((result) => [result.fault, result.passed, result.servedBy])).toEqual([
+      ["refuse", true, "openai"],
+      ["hang", true, "openai"],
+      ["die-mid-stream", true, "openai"],
+      ["die-before-commit", true, "openai"],
+    ]);
+    expect(text).toContain("falling back from ollama/sim-llama");
+    expect(text).toContain("↺ answer restarted by openai");
+    expect(text).toContain("All scenarios passed: 4/4");
+    expect(countTimeouts()).toBeLessThanOrEqual(before);
+  });
+
+  it("runs as the default command without a terminal and exits 0", async () => {
+    expect(existsSync(cli), "build first: pnpm --filter @x/demo build").toBe(true);
+    const child = spawn(process.execPath, [cli], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    child.stdin.end();
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (part: string) => {
+      stdout += part;
+    });
+    child.stderr.setEncoding("utf8").on("data", (part: string) => {
+      stderr += part;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("x-demo scenario");
+    expect(stdout).toContain("falling back from ollama/sim-llama");
+    expect(stdout).toContain("All scenarios passed: 4/4");
+  });
+
+  it("demonstrates a chosen fault (--fault http-503)", async () => {
+    expect(existsSync(cli)).toBe(true);
+    const child = spawn(process.execPath, [cli, "scenario", "--fault", "http-503"], {
+      stdio: "pipe",
+    });
+    child.stdin.end();
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (part: string) => {
+      stdout += part;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(code).toBe(0);
+    expect(stdout).toContain("503");
+    expect(stdout).toContain("All scenarios passed: 1/1");
+  });
+});
