@@ -1,0 +1,99 @@
+/**
+ * Our packages: `@x/ollama`, `@x/openai`, and one-member `@x/orchestrator` chains over each.
+ * An adapter is bound to one model, so the client keeps one adapter per model name (the harness
+ * uses a handful of model names, each for many requests, so connections are still reused).
+ */
+import type { AIAdapter } from "@x/core";
+import { loadModule } from "./load-module.js";
+import { type BenchClient, type ClientContext, PROMPT } from "./types.js";
+
+/** The constructor options the bench passes to our adapters. */
+export interface AdapterInit {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+}
+
+type AdapterConstructor = new (init: AdapterInit) => AIAdapter;
+
+/** `createFallbackChain` as the bench calls it. */
+export type CreateFallbackChain = (adapters: AIAdapter[], options?: object) => AIAdapter;
+
+/** Loads `new OllamaAdapter(...)` from the built `@x/ollama`. */
+export async function loadOllamaAdapter(): Promise<AdapterConstructor> {
+  return (await loadModule<{ OllamaAdapter: AdapterConstructor }>("@x/ollama")).OllamaAdapter;
+}
+
+/** Loads `new OpenAIAdapter(...)` from the built `@x/openai`. */
+export async function loadOpenAIAdapter(): Promise<AdapterConstructor> {
+  return (await loadModule<{ OpenAIAdapter: AdapterConstructor }>("@x/openai")).OpenAIAdapter;
+}
+
+/** Loads `createFallbackChain` from the built `@x/orchestrator`. */
+export async function loadCreateFallbackChain(): Promise<CreateFallbackChain> {
+  return (await loadModule<{ createFallbackChain: CreateFallbackChain }>("@x/orchestrator"))
+    .createFallbackChain;
+}
+
+/** Streams `adapter`'s answer to the bench prompt into `onText`; requires exactly one `done`. */
+export async function streamAdapter(
+  adapter: AIAdapter,
+  onText: (text: string) => void,
+): Promise<void> {
+  let done = 0;
+  for await (const chunk of adapter.stream([{ role: "user", content: PROMPT }])) {
+    if (chunk.type === "content") onText(chunk.content);
+    else if (chunk.type === "done") done++;
+  }
+  if (done !== 1) throw new Error(`expected exactly one done chunk, got ${done}`);
+}
+
+function adapterClient(make: (model: string) => AIAdapter): BenchClient {
+  const adapters = new Map<string, AIAdapter>();
+  return {
+    run(model, onText) {
+      let adapter = adapters.get(model);
+      if (!adapter) {
+        adapter = make(model);
+        adapters.set(model, adapter);
+      }
+      return streamAdapter(adapter, onText);
+    },
+    async close() {
+      await Promise.all([...adapters.values()].map((adapter) => adapter.close?.()));
+    },
+  };
+}
+
+/** Base URLs of the loopback server in each adapter's convention. */
+export function baseUrls(context: ClientContext): { ollama: string; openai: string } {
+  return { ollama: context.origin, openai: `${context.origin}/v1` };
+}
+
+/** `@x/ollama` alone, or (`chain`) inside a one-member fallback chain. */
+export async function createOurOllamaClient(
+  context: ClientContext,
+  chain: boolean,
+): Promise<BenchClient> {
+  const OllamaAdapter = await loadOllamaAdapter();
+  const createFallbackChain = chain ? await loadCreateFallbackChain() : undefined;
+  const baseUrl = baseUrls(context).ollama;
+  return adapterClient((model) => {
+    const adapter = new OllamaAdapter({ baseUrl, model });
+    return createFallbackChain ? createFallbackChain([adapter]) : adapter;
+  });
+}
+
+/** `@x/openai` alone, or (`chain`) inside a one-member fallback chain. */
+export async function createOurOpenAIClient(
+  context: ClientContext,
+  chain: boolean,
+): Promise<BenchClient> {
+  const OpenAIAdapter = await loadOpenAIAdapter();
+  const createFallbackChain = chain ? await loadCreateFallbackChain() : undefined;
+  const baseUrl = baseUrls(context).openai;
+  return adapterClient((model) => {
+    const adapter = new OpenAIAdapter({ baseUrl, apiKey: "sk-bench", model });
+    return createFallbackChain ? createFallbackChain([adapter]) : adapter;
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The lower bounds: undici `request()` with a keep-alive Agent, a byte-level line split and
+ * `JSON.parse` per frame. Nothing else: no typed errors, no timeouts, no chunk objects.
+ */
+import { Agent, request } from "undici";
+import { type BenchClient, type ClientContext, PROMPT } from "./types.js";
+
+interface OllamaFrame {
+  done?: boolean;
+  message?: { content?: string };
+}
+
+interface OpenAIFrame {
+  choices?: { delta?: { content?: string | null } }[];
+}
+
+const D = 0x64; // "d" of "data:"
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Calls `line(buffer, start, end)` for every complete LF-terminated line of the body; only a line
+ * split across two reads is copied (the rest is parsed in place).
+ */
+async function forEachLine(
+  body: AsyncIterable<Buffer>,
+  line: (buffer: Buffer, start: number, end: number) => void,
+): Promise<boolean> {
+  let tail: Buffer | undefined;
+  for await (const chunk of body) {
+    let start = 0;
+    let end = chunk.indexOf(LF);
+    if (tail !== undefined) {
+      if (end === -1) {
+        tail = Buffer.concat([tail, chunk]);
+        continue;
+      }
+      const joined = Buffer.concat([tail, chunk.subarray(0, end)]);
+      line(joined, 0, joined.length);
+      tail = undefined;
+      start = end + 1;
+      end = chunk.indexOf(LF, start);
+    }
+    while (end !== -1) {
+      line(chunk, start, end);
+      start = end + 1;
+      end = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) tail = chunk.subarray(start);
+  }
+  return tail === undefined;
+}
+
+async function post(dispatcher: Agent, url: string, body: string) {
+  const response = await request(url, {
+    method: "POST",
+    dispatcher,
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  if (response.statusCode !== 200) {
+    await response.body.dump();
+    throw new Error(`HTTP ${response.statusCode}`);
+  }
+  return response.body;
+}
+
+/** undici + NDJSON line split + JSON.parse. */
+export async function createRawNdjsonClient(context: ClientContext): Promise<BenchClient> {
+  const dispatcher = new Agent();
+  const url = `${context.origin}/api/chat`;
+  return {
+    async run(model, onText) {
+      const body = await post(
+        dispatcher,
+        url,
+        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
+      );
+      let done = false;
+      const complete = await forEachLine(body as AsyncIterable<Buffer>, (buffer, start, end) => {
+        if (end === start) return;
+        const frame = JSON.parse(buffer.toString("utf8", start, end)) as OllamaFrame;
+        const content = frame.message?.content;
+        if (content) onText(content);
+        if (frame.done) done = true;
+      });
+      if (!done || !complete) throw new Error("truncated NDJSON stream");
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
+/** undici + SSE line split (single-line `data:` events) + JSON.parse. */
+export async function createRawSseClient(context: ClientContext): Promise<BenchClient> {
+  const dispatcher = new Agent();
+  const url = `${context.origin}/v1/chat/completions`;
+  return {
+    async run(model, onText) {
+      const body = await post(
+        dispatcher,
+        url,
+        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
+      );
+      let done = false;
+      await forEachLine(body as AsyncIterable<Buffer>, (buffer, start, end) => {
+        const stop = end > start && buffer[end - 1] === CR ? end - 1 : end;
+        if (stop - start <= 5 || buffer[start] !== D) return;
+        // "data:" with an optional space.
+        const from = buffer[start + 5] === 0x20 ? start + 6 : start + 5;
+        const data = buffer.toString("utf8", from, stop);
+        if (data === "[DONE]") {
+          done = true;
+          return;
+        }
+        const frame = JSON.parse(data) as OpenAIFrame;
+        const content = frame.choices?.[0]?.delta?.content;
+        if (content) onText(content);
+      });
+      if (!done) throw new Error("truncated SSE stream");
+    },
+    close: () => dispatcher.close(),
+  };
+}

@@ -1,0 +1,100 @@
+import { createOurOllamaClient, createOurOpenAIClient } from "./our-adapters.js";
+import { createRawNdjsonClient, createRawSseClient } from "./raw-undici.js";
+import {
+  createAiSdkOllamaClient,
+  createAiSdkOpenAIClient,
+  createOllamaJsClient,
+  createOpenAINodeClient,
+} from "./third-party.js";
+import type { ClientDefinition } from "./types.js";
+
+/** Every client, in report order: per format, the raw lower bound first. */
+export const CLIENTS: readonly ClientDefinition[] = [
+  {
+    id: "raw-ndjson",
+    label: "raw undici + NDJSON split",
+    format: "ndjson",
+    kind: "raw",
+    memory: true,
+    create: createRawNdjsonClient,
+  },
+  {
+    id: "x-ollama",
+    label: "@x/ollama",
+    format: "ndjson",
+    kind: "ours",
+    memory: true,
+    create: (context) => createOurOllamaClient(context, false),
+  },
+  {
+    id: "x-chain-ollama",
+    label: "@x/orchestrator chain(@x/ollama)",
+    format: "ndjson",
+    kind: "chain",
+    memory: true,
+    create: (context) => createOurOllamaClient(context, true),
+  },
+  {
+    id: "ollama-js",
+    label: "ollama (official) 0.6.4",
+    format: "ndjson",
+    kind: "third-party",
+    memory: true,
+    create: createOllamaJsClient,
+  },
+  {
+    id: "ai-sdk-ollama",
+    label: "ai streamText + ollama-ai-provider-v2",
+    format: "ndjson",
+    kind: "third-party",
+    memory: false,
+    create: createAiSdkOllamaClient,
+  },
+  {
+    id: "raw-sse",
+    label: "raw undici + SSE split",
+    format: "sse",
+    kind: "raw",
+    memory: true,
+    create: createRawSseClient,
+  },
+  {
+    id: "x-openai",
+    label: "@x/openai",
+    format: "sse",
+    kind: "ours",
+    memory: true,
+    create: (context) => createOurOpenAIClient(context, false),
+  },
+  {
+    id: "x-chain-openai",
+    label: "@x/orchestrator chain(@x/openai)",
+    format: "sse",
+    kind: "chain",
+    memory: true,
+    create: (context) => createOurOpenAIClient(context, true),
+  },
+  {
+    id: "openai-node",
+    label: "openai (official)",
+    format: "sse",
+    kind: "third-party",
+    memory: true,
+    create: createOpenAINodeClient,
+  },
+  {
+    id: "ai-sdk-openai",
+    label: "ai streamText + @ai-sdk/openai-compatible",
+    format: "sse",
+    kind: "third-party",
+    memory: false,
+    create: createAiSdkOpenAIClient,
+  },
+];
+
+/** Looks a client up by id. */
+export function findClient(id: string): ClientDefinition {
+  const client = CLIENTS.find((candidate) => candidate.id === id);
+  if (!client) throw new Error(`unknown client ${id}`);
+  return client;
+}

@@ -1,0 +1,153 @@
+import type { RunResults } from "./results.js";
+import { fmt, mb, ratio, summarize } from "./stats.js";
+
+/** One line of the targets table. */
+export interface TargetRow {
+  target: string;
+  measured: string;
+  verdict: string;
+}
+
+const MB = 1024 * 1024;
+
+function verdict(ok: boolean | undefined): string {
+  if (ok === undefined) return "n/a (not measured)";
+  return ok ? "met" : "**MISSED**";
+}
+
+/** Checks the issue 7 targets against this run (ratios only; never used as a CI assertion). */
+export function targetRows(results: RunResults): TargetRow[] {
+  const plan = results.config.speed.throughput[0];
+  const n = plan ? `N=${fmt(plan.n)}` : "";
+  const time = (id: string): number | undefined => {
+    const outcome = results.speed.get(id);
+    const ms = outcome?.ok ? outcome.value.throughput[0]?.ms : undefined;
+    return ms ? summarize(ms).median : undefined;
+  };
+  const first = (id: string): number | undefined => {
+    const outcome = results.speed.get(id);
+    return outcome?.ok ? summarize(outcome.value.overhead.firstUs).median : undefined;
+  };
+  const rows: TargetRow[] = [];
+  const timeRatio = (target: string, a: string, b: string, check: (r: number) => boolean): void => {
+    const ta = time(a);
+    const tb = time(b);
+    const r = ta !== undefined && tb !== undefined ? ta / tb : undefined;
+    rows.push({
+      target,
+      measured: r === undefined ? "–" : `${a} / ${b} time = ${ratio(r)} (${n})`,
+      verdict: verdict(r === undefined ? undefined : check(r)),
+    });
+  };
+  timeRatio("@x/ollama within 1.1× of raw", "x-ollama", "raw-ndjson", (r) => r <= 1.1);
+  timeRatio("(reference) ollama-js 1.25–1.5× raw", "ollama-js", "raw-ndjson", () => true);
+  timeRatio("@x/ollama faster than ollama-js", "ollama-js", "x-ollama", (r) => r > 1);
+  timeRatio("@x/openai within 1.25× of raw", "x-openai", "raw-sse", (r) => r <= 1.25);
+  timeRatio("@x/openai ≥ 2× faster than openai", "openai-node", "x-openai", (r) => r >= 2);
+  timeRatio(
+    "@x/openai ≥ 4× faster than the AI SDK provider",
+    "ai-sdk-openai",
+    "x-openai",
+    (r) => r >= 4,
+  );
+  timeRatio(
+    "chain(@x/ollama) adds < 5 % streaming time",
+    "x-chain-ollama",
+    "x-ollama",
+    (r) => r < 1.05,
+  );
+  timeRatio(
+    "chain(@x/openai) adds < 5 % streaming time",
+    "x-chain-openai",
+    "x-openai",
+    (r) => r < 1.05,
+  );
+  const firstRatio = (
+    target: string,
+    a: string,
+    b: string,
+    check: (r: number) => boolean,
+  ): void => {
+    const fa = first(a);
+    const fb = first(b);
+    const r = fa !== undefined && fb !== undefined ? fa / fb : undefined;
+    rows.push({
+      target,
+      measured:
+        r === undefined ? "–" : `first chunk ${fmt(fa!)} µs vs ${fmt(fb!)} µs = ${ratio(r)}`,
+      verdict: verdict(r === undefined ? undefined : check(r)),
+    });
+  };
+  firstRatio("@x/ollama first chunk within 1.3× of raw", "x-ollama", "raw-ndjson", (r) => r <= 1.3);
+  firstRatio("@x/openai first chunk within 1.3× of raw", "x-openai", "raw-sse", (r) => r <= 1.3);
+  firstRatio(
+    "@x/ollama first chunk ≥ 2× faster than ollama-js",
+    "ollama-js",
+    "x-ollama",
+    (r) => r >= 2,
+  );
+  firstRatio(
+    "@x/openai per-request ≥ 3× faster than openai",
+    "openai-node",
+    "x-openai",
+    (r) => r >= 3,
+  );
+  for (const [chain, adapter] of [
+    ["x-chain-ollama", "x-ollama"],
+    ["x-chain-openai", "x-openai"],
+  ] as const) {
+    const fc = first(chain);
+    const fa = first(adapter);
+    const added = fc !== undefined && fa !== undefined ? fc - fa : undefined;
+    rows.push({
+      target: `${chain} adds < 50 µs to the first chunk`,
+      measured: added === undefined ? "–" : `${fmt(added, 1)} µs (${fmt(fc!)} vs ${fmt(fa!)})`,
+      verdict: verdict(added === undefined ? undefined : added < 50),
+    });
+  }
+  for (const client of results.clients) {
+    if (client.kind !== "ours" && client.kind !== "chain") continue;
+    const outcome = results.memory.get(client.id);
+    // RSS after a GC still depends on when V8 and the allocator return pages (a high baseline
+    // can make it negative), so the verdict takes the larger of it and the committed-heap growth.
+    const v = outcome?.ok ? outcome.value : undefined;
+    const growth = v
+      ? Math.max(v.rssLast - v.rssFirst, v.committedLast - v.committedFirst)
+      : undefined;
+    rows.push({
+      target: `${client.label}: RSS growth < 20 MB over ${fmt(results.config.memory.n)} chunks`,
+      measured:
+        growth === undefined ? "–" : `${mb(growth)} (max of settled RSS and committed heap)`,
+      verdict: verdict(growth === undefined ? undefined : growth < 20 * MB),
+    });
+  }
+  const resilience = results.resilience?.ok ? results.resilience.value : undefined;
+  const fallback = resilience?.fallback;
+  if (fallback) {
+    const alone = summarize(fallback.aloneUs).median;
+    const refused = summarize(fallback.refusedUs).median - alone;
+    const open = summarize(fallback.breakerOpenUs).median - alone;
+    rows.push({
+      target: "fallback with primary refusing: within 5 ms of secondary alone",
+      measured: `+${fmt(refused)} µs`,
+      verdict: verdict(refused < 5000),
+    });
+    rows.push({
+      target: "fallback with primary breaker open: within 0.2 ms",
+      measured: `+${fmt(open)} µs`,
+      verdict: verdict(open < 200),
+    });
+  } else {
+    rows.push({ target: "fallback latency", measured: "–", verdict: verdict(undefined) });
+  }
+  for (const row of resilience?.health?.rows ?? []) {
+    if (row.target !== "refused") continue;
+    const median = summarize(row.ms).median;
+    rows.push({
+      target: `${row.adapter} healthCheck on a refused port well under 100 ms`,
+      measured: `${fmt(median, 2)} ms`,
+      verdict: verdict(median < 100 && row.results.every((value) => !value)),
+    });
+  }
+  return rows;
+}
