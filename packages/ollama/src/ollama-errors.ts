@@ -1,5 +1,6 @@
 import {
   type AdapterErrorOptions,
+  hasBrand,
   ProtocolError,
   type ProtocolErrorReason,
   UnavailableError,
@@ -7,14 +8,6 @@ import {
 
 const UNAVAILABLE = Symbol.for("@x/ollama/OllamaUnavailableError");
 const PROTOCOL = Symbol.for("@x/ollama/OllamaProtocolError");
-
-function hasBrand(value: unknown, symbol: symbol): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[symbol] === true
-  );
-}
 
 /**
  * The Ollama server could not be reached: connection refused, DNS failure, or the connection was

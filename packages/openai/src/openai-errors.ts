@@ -1,22 +1,11 @@
 import {
   type AdapterErrorOptions,
+  brand,
+  hasBrand,
   ProtocolError,
   type ProtocolErrorReason,
   UnavailableError,
 } from "@x/core";
-
-/** Marks `target` with a `Symbol.for` brand (identity survives two copies of this package). */
-function brand(target: object, symbol: symbol): void {
-  Object.defineProperty(target, symbol, { value: true, enumerable: false });
-}
-
-function hasBrand(value: unknown, symbol: symbol): boolean {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[symbol] === true
-  );
-}
 
 const OPENAI_UNAVAILABLE = Symbol.for("@x/openai/OpenAIUnavailableError");
 

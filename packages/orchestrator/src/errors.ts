@@ -1,4 +1,11 @@
-import { AdapterError, type PartialOutput, UnavailableError, type Usage } from "@x/core";
+import {
+  AdapterError,
+  brand,
+  hasBrand,
+  type PartialOutput,
+  UnavailableError,
+  type Usage,
+} from "@x/core";
 
 /**
  * Where in an attempt a failure happened.
@@ -73,7 +80,7 @@ export class AllAdaptersFailedError extends AdapterError {
       partial: options.partial,
     });
     this.name = "AllAdaptersFailedError";
-    Object.defineProperty(this, ALL_FAILED, { value: true });
+    brand(this, ALL_FAILED);
     this.attempts = options.attempts;
     this.skipped = options.skipped ?? [];
     this.usage = options.usage;
@@ -81,11 +88,7 @@ export class AllAdaptersFailedError extends AdapterError {
 
   /** True when `error` is an `AllAdaptersFailedError` from any copy of `@x/orchestrator`. */
   static override isInstance(error: unknown): error is AllAdaptersFailedError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[ALL_FAILED] === true
-    );
+    return hasBrand(error, ALL_FAILED);
   }
 
   override toJSON(): Record<string, unknown> {
@@ -119,16 +122,12 @@ export class CircuitOpenError extends UnavailableError {
   constructor(message: string, options: { provider: string; model?: string; retryAt: number }) {
     super(message, { provider: options.provider, model: options.model });
     this.name = "CircuitOpenError";
-    Object.defineProperty(this, CIRCUIT_OPEN, { value: true });
+    brand(this, CIRCUIT_OPEN);
     this.retryAt = options.retryAt;
   }
 
   /** True when `error` is a `CircuitOpenError` from any copy of `@x/orchestrator`. */
   static override isInstance(error: unknown): error is CircuitOpenError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[CIRCUIT_OPEN] === true
-    );
+    return hasBrand(error, CIRCUIT_OPEN);
   }
 }

@@ -46,14 +46,15 @@ const BRAND = Symbol.for("@x/core/AdapterError");
 
 /**
  * Marks `target` with a `Symbol.for` brand. Non-enumerable, so it stays out of `util.inspect`,
- * object spread and `JSON.stringify`.
+ * object spread and `JSON.stringify`. Exported so adapter packages brand their own error
+ * subclasses the same way (see `hasBrand`).
  */
-function brand(target: object, symbol: symbol): void {
+export function brand(target: object, symbol: symbol): void {
   Object.defineProperty(target, symbol, { value: true });
 }
 
 /** True when `value` carries the `Symbol.for` brand `symbol` (survives duplicate installs). */
-function hasBrand(value: unknown, symbol: symbol): boolean {
+export function hasBrand(value: unknown, symbol: symbol): boolean {
   return (
     typeof value === "object" &&
     value !== null &&
