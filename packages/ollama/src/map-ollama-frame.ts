@@ -16,8 +16,13 @@ import type { OllamaChatFrame, OllamaWireToolCall } from "./ollama-wire.js";
  * arguments; ids are synthesised when absent (servers before v0.12.10, some native-path models).
  * @internal
  */
-export function toToolCalls(value: unknown, options: AdapterErrorOptions): ToolCall[] {
+/**
+ * Converts one frame's `tool_calls`. `errorOptions` is only called to build an error: it joins
+ * the partial text, which must not happen for every frame that carries a call.
+ */
+export function toToolCalls(value: unknown, errorOptions: () => AdapterErrorOptions): ToolCall[] {
   if (!Array.isArray(value)) {
+    const options = errorOptions();
     throw new OllamaProtocolError(`${options.provider}: message.tool_calls is not an array`, {
       ...options,
       reason: "malformed_frame",
@@ -29,6 +34,7 @@ export function toToolCalls(value: unknown, options: AdapterErrorOptions): ToolC
     const fn = item?.function;
     const name = fn?.name;
     if (typeof name !== "string" || name === "") {
+      const options = errorOptions();
       throw new OllamaProtocolError(`${options.provider}: a tool call has no function name`, {
         ...options,
         reason: "malformed_frame",
@@ -38,10 +44,17 @@ export function toToolCalls(value: unknown, options: AdapterErrorOptions): ToolC
     calls.push({
       id: typeof item.id === "string" && item.id !== "" ? item.id : createToolCallId(),
       name,
-      arguments: parseToolArguments(fn?.arguments, name, options),
+      // Ollama sends arguments as an object; anything else goes through the strict parser.
+      arguments: isRecord(fn?.arguments)
+        ? fn.arguments
+        : parseToolArguments(fn?.arguments, name, errorOptions()),
     });
   }
   return calls;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function count(value: unknown): number | undefined {

@@ -1,5 +1,6 @@
 import {
   type AdapterErrorOptions,
+  brand,
   hasBrand,
   ProtocolError,
   type ProtocolErrorReason,
@@ -17,10 +18,9 @@ const PROTOCOL = Symbol.for("@x/ollama/OllamaProtocolError");
  * if (OllamaUnavailableError.isInstance(error)) console.error("is `ollama serve` running?");
  */
 export class OllamaUnavailableError extends UnavailableError {
-  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the brand is read through hasBrand().
-  private readonly [UNAVAILABLE] = true;
   constructor(message: string, options: AdapterErrorOptions) {
     super(message, options);
+    brand(this, UNAVAILABLE);
     this.name = "OllamaUnavailableError";
   }
   /** True when `error` is an `OllamaUnavailableError` from any copy of `@x/ollama`. */
@@ -46,10 +46,9 @@ export interface OllamaProtocolErrorOptions extends AdapterErrorOptions {
  * object (`invalid_tool_arguments`). Not retryable. Also a `ProtocolError`.
  */
 export class OllamaProtocolError extends ProtocolError {
-  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the brand is read through hasBrand().
-  private readonly [PROTOCOL] = true;
   constructor(message: string, options: OllamaProtocolErrorOptions) {
     super(message, options);
+    brand(this, PROTOCOL);
     this.name = "OllamaProtocolError";
   }
   /** True when `error` is an `OllamaProtocolError` from any copy of `@x/ollama`. */

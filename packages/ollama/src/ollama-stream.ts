@@ -271,7 +271,7 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
         // (native llama-server path): collect them from every frame.
         let converted: ToolCall[];
         try {
-          converted = toToolCalls(calls, this.#errorOptions());
+          converted = toToolCalls(calls, this.#errorOptionsThunk);
         } catch (error) {
           this.#error = error;
           return false;
@@ -324,6 +324,8 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
       toolCalls: this.#toolCalls.slice(),
     };
   }
+
+  readonly #errorOptionsThunk = () => this.#errorOptions();
 
   #errorOptions() {
     const { context } = this.#input;
