@@ -4,7 +4,6 @@ import {
   type AdapterErrorOptions,
   createHttpError,
   type HttpError,
-  RateLimitError,
   type StreamDeadline,
 } from "@x/core";
 import type { Dispatcher } from "undici";
@@ -99,19 +98,16 @@ export async function readErrorBody(
 }
 
 /**
- * Billing variants of 429 that waiting does not fix: OpenAI's `insufficient_quota` (handled by
- * `createHttpError`) and its newer `credit_balance_exhausted`.
+ * The error for a non-2xx answer: `createHttpError` classifies statuses and bodies (including
+ * the billing 429s `insufficient_quota` / `credit_balance_exhausted`, which are not retryable).
  */
-const QUOTA_CODES = new Set(["credit_balance_exhausted"]);
-
-/** The error for a non-2xx answer (status classes per `createHttpError`). */
 export function mapHttpError(
   status: number,
   headers: Dispatcher.ResponseData["headers"],
   body: string,
   options: AdapterErrorOptions,
 ): HttpError {
-  const error = createHttpError({
+  return createHttpError({
     provider: options.provider,
     model: options.model,
     status,
@@ -119,22 +115,4 @@ export function mapHttpError(
     body,
     secrets: options.secrets,
   });
-  if (
-    RateLimitError.isInstance(error) &&
-    error.retryable &&
-    error.providerCode !== undefined &&
-    QUOTA_CODES.has(error.providerCode)
-  ) {
-    return new RateLimitError(error.message, {
-      provider: options.provider,
-      model: options.model,
-      secrets: options.secrets,
-      status,
-      body,
-      providerCode: error.providerCode,
-      retryAfterMs: error.retryAfterMs,
-      retryable: false,
-    });
-  }
-  return error;
 }
