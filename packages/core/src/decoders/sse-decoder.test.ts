@@ -84,6 +84,23 @@ describe("SseDecoder", () => {
     expect(events("foo: bar\nData: x\ndata: a\n\n")).toEqual([{ data: "a" }]);
   });
 
+  it("hands unknown fields to onField, which may emit an event in stream order", () => {
+    const seen: [string, string][] = [];
+    const onField = (name: string, value: string): SseEvent | undefined => {
+      seen.push([name, value]);
+      return name === "error" ? { data: value, event: "error" } : undefined;
+    };
+    const text = 'data: a\n\nfoo: bar\nerror: {"code":500}\n\ndata: b\n\n';
+    const expected = [{ data: "a" }, { data: '{"code":500}', event: "error" }, { data: "b" }];
+    expect(events(text, undefined, { onField })).toEqual(expected);
+    expect(events(text, byteByByte, { onField })).toEqual(expected);
+    expect(seen.slice(0, 2)).toEqual([
+      ["foo", "bar"],
+      ["error", '{"code":500}'],
+    ]);
+    expect(events(text)).toEqual([{ data: "a" }, { data: "b" }]);
+  });
+
   it("dispatches nothing for an event without data lines", () => {
     expect(events("event: ping\nid: 3\n\n\n\ndata: a\n\n")).toEqual([{ data: "a" }]);
   });

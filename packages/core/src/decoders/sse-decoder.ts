@@ -24,12 +24,18 @@ export interface SseEvent {
 export interface SseDecoderOptions extends FrameDecoderOptions {
   /** Called with the text of every `:` comment line (keep-alives), without the colon. */
   onComment?: (comment: string) => void;
+  /**
+   * Called for every field other than `data`, `event`, `id` and `retry` (which the standard
+   * ignores). Return an event to emit it at that point of the stream, in order with the others:
+   * e.g. old llama.cpp servers wrote mid-stream errors as a non-standard `error: {...}` line.
+   */
+  onField?: (name: string, value: string) => SseEvent | undefined;
 }
 
 /**
  * Decodes a byte stream of server-sent events per the WHATWG rules: LF / CRLF / CR line ends,
  * `:` comments, multi-line `data`, `event`, `id` and `retry` fields, one optional space after the
- * colon, unknown fields ignored. Correct across any chunk boundary and split multi-byte UTF-8.
+ * colon, unknown fields ignored (or handed to `onField`). Correct across any chunk boundary and split multi-byte UTF-8.
  * An event larger than `maxFrameSize` throws (by default a `ProtocolError`).
  *
  * Unlike a browser, an event still pending when the body ends (no final blank line) is delivered
@@ -117,8 +123,11 @@ export class SseDecoder {
     } else if (nameEnd === 5 && line.startsWith("retry")) {
       const value = line.slice(valueStart);
       if (isDigits(value)) this.#retry = Number(value);
+    } else {
+      // Any other field is ignored, unless the caller turns it into an event.
+      const event = this.#options.onField?.(line.slice(0, nameEnd), line.slice(valueStart));
+      if (event !== undefined) out.push(event);
     }
-    // Any other field is ignored.
   }
 
   #oversize(data: string): never {

@@ -158,6 +158,39 @@ describe("StreamDeadline", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("calls onFire once with the reason, and a signal read afterwards is already aborted", () => {
+    const fired: string[] = [];
+    const deadline = new StreamDeadline({ firstChunkMs: 10, totalMs: 20 }, undefined, (r) =>
+      fired.push(r),
+    );
+    vi.advanceTimersByTime(50);
+    expect(fired).toEqual(["first-chunk"]);
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.signal.reason).toBe("first-chunk");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("calls onFire from the constructor when the caller's signal is already aborted", () => {
+    const controller = new AbortController();
+    controller.abort();
+    const fired: string[] = [];
+    const deadline = new StreamDeadline({ totalMs: 10 }, controller.signal, (r) => fired.push(r));
+    expect(fired).toEqual(["aborted"]);
+    expect(deadline.reason).toBe("aborted");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("calls onFire on the caller's abort; a signal read before fires too", () => {
+    const controller = new AbortController();
+    const fired: string[] = [];
+    const deadline = new StreamDeadline({}, controller.signal, (r) => fired.push(r));
+    const signal = deadline.signal;
+    controller.abort();
+    expect(fired).toEqual(["aborted"]);
+    expect(signal.aborted).toBe(true);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
   it("removes the abort listener once a limit fires", () => {
     const controller = new AbortController();
     new StreamDeadline({ totalMs: 5 }, controller.signal);
