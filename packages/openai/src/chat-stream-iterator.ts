@@ -1,4 +1,3 @@
-import { EventEmitter } from "node:events";
 import {
   type AdapterError,
   type AdapterErrorOptions,
@@ -9,14 +8,18 @@ import {
   StreamDeadline,
   type Timeouts,
 } from "@x/core";
-import { type Dispatcher, request } from "undici";
-import { mapBodyError, mapHttpError, mapRequestError, readErrorBody } from "./map-openai-error.js";
+import type { Dispatcher } from "undici";
+import { MAX_ERROR_BODY, mapBodyError, mapHttpError, mapRequestError } from "./map-openai-error.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 import { OpenAIStreamState } from "./openai-stream.js";
+import { ResponseSource, readText } from "./response-source.js";
 
 /** What one chat request needs. @internal */
 export interface ChatStreamRequest {
-  url: string;
+  /** `scheme://host:port` of the chat URL. */
+  origin: string;
+  /** Path and query of the chat URL. */
+  path: string;
   /** Origin shown in "cannot reach" messages. */
   target: string;
   headers: Record<string, string>;
@@ -44,7 +47,8 @@ type Phase = "idle" | "streaming" | "finished" | "closed";
  * a faster first chunk); socket and timers are released when the terminal event arrives (at the
  * latest before the `done` chunk is handed out), on any error, and on `return()` (`break`). An
  * error found after some chunks of the same read is thrown once those chunks have been handed
- * out. Without a caller signal or time limit no `StreamDeadline` (nor AbortController) is made.
+ * out. Without a caller signal or time limit no `StreamDeadline` is made. The request goes out
+ * through undici's `dispatch()` (see {@link ResponseSource}), not `request()`.
  * @internal
  */
 export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
@@ -53,8 +57,8 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
   readonly #out: StreamChunk[];
   #index = 0;
   #phase: Phase = "idle";
-  #response: Dispatcher.ResponseData | undefined;
-  #reader: AsyncIterator<Uint8Array> | undefined;
+  /** The request in flight (created on the first `next()`). */
+  #source: ResponseSource | undefined;
   #decoder: SseDecoder | undefined;
   /**
    * Events of the first read not handled yet: handled one by one as the consumer pulls, so the
@@ -73,15 +77,10 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
   #running = false;
   /**
    * Created on the first `next()`, and only when something can fire: a caller signal or a time
-   * limit (it costs an AbortController, listeners and timers per request). Without one, no timer.
+   * limit (it costs a listener and timers per request). Without one, no timer. When it fires it
+   * aborts the request directly (no AbortSignal is made).
    */
   #deadline: StreamDeadline | undefined;
-  /**
-   * The request's cancel signal (undici accepts an EventEmitter, much cheaper to create than an
-   * AbortSignal): fired by the deadline, or by `return()` / `throw()` while waiting for headers.
-   */
-  #cancel: EventEmitter | undefined;
-  #onDeadline: (() => void) | undefined;
   /** `return()` / `throw()` ended the stream while a step could be pending: that step aborts. */
   #cancelled = false;
 
@@ -153,13 +152,12 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
   }
 
   /**
-   * Marks a pending step as cancelled (it rejects with `AbortedError`, as a caller abort would)
-   * and cancels a request still waiting for headers; after headers, #close destroys the body.
+   * Marks a pending step as cancelled (it rejects with `AbortedError`, as a caller abort would);
+   * #close then aborts the request (socket closed at once, also before headers).
    */
   #cancelRequest(): void {
     if (this.#phase !== "idle" && this.#phase !== "streaming") return;
     this.#cancelled = true;
-    if (this.#response === undefined) this.#cancel?.emit("abort");
   }
 
   async #slow(): Promise<IteratorResult<StreamChunk>> {
@@ -188,8 +186,8 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
 
   async #start(): Promise<void> {
     const r = this.#request;
-    const cancel = new EventEmitter();
-    this.#cancel = cancel;
+    const source = new ResponseSource();
+    this.#source = source;
     let deadline: StreamDeadline | undefined;
     const timeouts = r.timeouts;
     if (
@@ -198,26 +196,23 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
       isLimit(timeouts.idleMs) ||
       isLimit(timeouts.totalMs)
     ) {
-      // Fires on the caller's abort and on every limit; its signal cancels the request.
-      deadline = new StreamDeadline(timeouts, r.signal);
+      // Fires on the caller's abort and on every limit, and aborts the request.
+      deadline = new StreamDeadline(timeouts, r.signal, () => source.abort(CANCELLED));
       this.#deadline = deadline;
       deadline.throwIfFired(this.#requestErrorOptions());
-      const onDeadline = () => cancel.emit("abort");
-      this.#onDeadline = onDeadline;
-      deadline.signal.addEventListener("abort", onDeadline, { once: true });
     }
-    let response: Dispatcher.ResponseData;
+    source.dispatch(r.dispatcher, {
+      origin: r.origin,
+      path: r.path,
+      method: "POST",
+      headers: r.headers,
+      body: r.body,
+      // Our StreamDeadline rules (llama.cpp sends headers only after prompt processing).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
     try {
-      response = await request(r.url, {
-        method: "POST",
-        headers: r.headers,
-        body: r.body,
-        dispatcher: r.dispatcher,
-        signal: cancel,
-        // Our StreamDeadline rules (llama.cpp sends headers only after prompt processing).
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+      await source.headersReceived();
     } catch (cause) {
       throw mapRequestError(
         cause,
@@ -227,32 +222,28 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
         this.#cancelled,
       );
     }
-    this.#response = response;
-    if (this.#phase === "closed") {
-      // return() was called while the request was in flight.
-      this.#close();
-      return;
-    }
+    if (this.#phase === "closed") return; // return() was called while the request was in flight
     deadline?.started();
-    if (response.statusCode < 200 || response.statusCode >= 300) {
+    if (source.status < 200 || source.status >= 300) {
       const options = this.#requestErrorOptions();
       let text: string;
       try {
-        text = await readErrorBody(response.body);
+        text = await readText(source, MAX_ERROR_BODY, RELEASED);
       } catch (cause) {
         throw mapBodyError(cause, deadline, options, this.#cancelled);
       }
-      throw mapHttpError(response.statusCode, response.headers, text, options);
+      throw mapHttpError(source.status, source.headers, text, options);
     }
     const state = this.#state;
-    const type = response.headers["content-type"];
+    const type = source.headers["content-type"];
     if (typeof type === "string" && type.startsWith("application/json")) {
-      await this.#whole(response, deadline);
+      await this.#whole(source, deadline);
       return;
     }
     this.#decoder = new SseDecoder({
       maxFrameSize: r.maxFrameSize,
       provider: r.provider,
+      onField: legacyErrorField,
       createError: (info) =>
         new OpenAIProtocolError(`${r.provider}: ${info.message}`, {
           ...state.errorOptions(),
@@ -261,20 +252,16 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
           position: info.position,
         }),
     });
-    this.#reader = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
     this.#phase = "streaming";
   }
 
   /** A 2xx JSON answer instead of SSE (`stream: true` ignored): one whole completion. */
-  async #whole(
-    response: Dispatcher.ResponseData,
-    deadline: StreamDeadline | undefined,
-  ): Promise<void> {
+  async #whole(source: ResponseSource, deadline: StreamDeadline | undefined): Promise<void> {
     const state = this.#state;
     const limit = this.#request.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     let text: string;
     try {
-      text = await readErrorBody(response.body, limit + 1);
+      text = await readText(source, limit + 1, RELEASED);
     } catch (cause) {
       throw mapBodyError(cause, deadline, state.errorOptions(cause), this.#cancelled);
     }
@@ -297,14 +284,14 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
   async #read(): Promise<void> {
     const deadline = this.#deadline;
     const state = this.#state;
-    let result: IteratorResult<Uint8Array>;
+    let bytes: Buffer | undefined;
     try {
-      result = await this.#reader!.next();
+      bytes = await this.#source!.read();
     } catch (cause) {
       throw mapBodyError(cause, deadline, state.errorOptions(cause), this.#cancelled);
     }
     if (this.#phase !== "streaming") return;
-    if (result.done) {
+    if (bytes === undefined) {
       this.#events = this.#decoder!.end();
       this.#eventIndex = 0;
       this.#eof = true;
@@ -318,7 +305,7 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
     state.now = performance.now();
     let events: ReturnType<SseDecoder["push"]>;
     try {
-      events = this.#decoder!.push(result.value);
+      events = this.#decoder!.push(bytes);
     } catch (error) {
       this.#defer(error);
       return;
@@ -404,27 +391,29 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
     this.#index = 0;
   }
 
-  /** Frees timers, listeners, body and socket; `complete` when the terminal frame was read. */
+  /** Frees timers, listeners and the socket; `complete` when the terminal frame was read. */
   #release(complete = false): void {
-    const deadline = this.#deadline;
-    if (deadline !== undefined) {
-      deadline.dispose();
-      if (this.#onDeadline !== undefined) {
-        deadline.signal.removeEventListener("abort", this.#onDeadline);
-        this.#onDeadline = undefined;
-      }
-    }
-    const body = this.#response?.body;
-    // A complete answer's body is destroyed with a shared error, so undici does not build a
-    // RequestAbortedError and its stack trace (~50 µs) per request (bench/PROFILING.md §2).
-    if (body && !body.destroyed && !body.readableEnded) {
-      body.destroy(complete ? BODY_RELEASED : undefined);
-    }
+    this.#deadline?.dispose();
+    // A complete response is left alone (its connection is already back in the pool); otherwise
+    // the request is aborted with a shared error, so undici builds no error and stack trace per
+    // request (~50 µs; bench/PROFILING.md §2).
+    this.#source?.abort(complete ? RELEASED : CANCELLED);
   }
 }
 
-/** Shared reason for destroying the body of a complete answer (see #release). */
-const BODY_RELEASED = new Error("response body released after the terminal frame");
+/**
+ * llama.cpp before PR #16109 (Sept 2025) wrote mid-stream errors as a non-standard SSE field,
+ * `error: {...}`, which standard parsers drop: read it as an `event: error`.
+ */
+function legacyErrorField(name: string, value: string): SseEvent | undefined {
+  return name === "error" ? { data: value, event: "error" } : undefined;
+}
+
+/** Shared reason for ending a request whose terminal frame was read before its last bytes. */
+const RELEASED = new Error("response released after the terminal frame");
+
+/** Shared reason for aborting a request: `return()`, a caller abort or a time limit. */
+const CANCELLED = new Error("request cancelled");
 
 /** Longest delay `setTimeout` honours (the bound `StreamDeadline` uses). */
 const MAX_TIMER_MS = 2_147_483_647;

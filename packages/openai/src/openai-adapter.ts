@@ -39,7 +39,9 @@ export class OpenAIAdapter implements AIAdapter {
   /** What this adapter claims (all true by default; override per model with `capabilities`). */
   readonly capabilities: Capabilities;
   readonly #baseUrl: string;
-  readonly #chatUrl: string;
+  /** The chat URL split once for undici's `dispatch()`. */
+  readonly #chatOrigin: string;
+  readonly #chatPath: string;
   readonly #modelsUrl: string;
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
@@ -85,17 +87,21 @@ export class OpenAIAdapter implements AIAdapter {
     }
     this.#headers = headers;
     this.#secrets = [...(apiKey ? [apiKey] : []), ...secretsFromHeaders(headers)];
+    let chatUrl: string;
     if (azure) {
       const query = `?api-version=${encodeURIComponent(azure.apiVersion)}`;
       const root = azure.deployment
         ? `${baseUrl}/openai/deployments/${encodeURIComponent(azure.deployment)}`
         : baseUrl;
-      this.#chatUrl = `${root}/chat/completions${query}`;
+      chatUrl = `${root}/chat/completions${query}`;
       this.#modelsUrl = `${azure.deployment ? `${baseUrl}/openai` : baseUrl}/models${query}`;
     } else {
-      this.#chatUrl = `${baseUrl}/chat/completions`;
+      chatUrl = `${baseUrl}/chat/completions`;
       this.#modelsUrl = `${baseUrl}/models`;
     }
+    const parsed = parseBaseUrl(chatUrl);
+    this.#chatOrigin = parsed.origin;
+    this.#chatPath = `${parsed.pathname}${parsed.search}`;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000 });
     this.#timeouts = options.timeouts;
@@ -118,7 +124,8 @@ export class OpenAIAdapter implements AIAdapter {
    */
   stream(messages: Message[], options: StreamOptions = {}): AsyncIterableIterator<StreamChunk> {
     return new ChatStreamIterator({
-      url: this.#chatUrl,
+      origin: this.#chatOrigin,
+      path: this.#chatPath,
       target: this.#baseUrl,
       headers: this.#headers,
       body: JSON.stringify(buildOpenAIRequest(messages, options, this.#settings)),
@@ -172,4 +179,18 @@ export class OpenAIAdapter implements AIAdapter {
     this.#closed = true;
     await this.#dispatcher.close();
   }
+}
+
+/** Parses the chat URL once; the error names the option, not the URL (it may hold credentials). */
+function parseBaseUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError("OpenAIAdapter: baseUrl is not a valid URL");
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new TypeError(`OpenAIAdapter: baseUrl must be http: or https:, not ${parsed.protocol}`);
+  }
+  return parsed;
 }

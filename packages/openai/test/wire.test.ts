@@ -2,7 +2,7 @@ import {
   AuthenticationError,
   ContextLengthError,
   InvalidRequestError,
-  ProtocolError,
+  type ProtocolError,
   ProviderError,
   RateLimitError,
 } from "@x/core";
@@ -176,9 +176,25 @@ describe("termination", () => {
     expect((r.error as ProtocolError).partial?.content).toBe("Half an ans");
   });
 
-  it("old llama.cpp `error:` field lines are invisible: the stream is truncated, not a success", async () => {
+  it("old llama.cpp `error:` field lines (invisible to standard parsers) → ProviderError", async () => {
     const r = await run(server, sse("t6e-llamacpp-legacy-error-field.sse"));
-    expect(ProtocolError.isInstance(r.error)).toBe(true);
+    expect(ProviderError.isInstance(r.error)).toBe(true);
+    expect((r.error as ProviderError).providerCode).toBe("server_error");
+    expect((r.error as ProviderError).message).toContain("…");
+  });
+
+  it("an `error:` field line after some content keeps the content as partial", async () => {
+    const text = fixture("t1-openai-text.sse").toString("utf8");
+    const cut = text.indexOf("\n\n", 400) + 2;
+    const error = 'error: {"code":503,"message":"Loading model","type":"unavailable_error"}\n\n';
+    const r = await run(server, {
+      ...sse("t1-openai-text.sse"),
+      body: Buffer.from(text.slice(0, cut) + error),
+    });
+    expect(ProviderError.isInstance(r.error)).toBe(true);
+    expect((r.error as ProviderError).providerCode).toBe("unavailable_error");
+    expect((r.error as ProviderError).partial?.content).toBe(r.text);
+    expect(r.text.length).toBeGreaterThan(0);
   });
 
   it("malformed JSON → OpenAIProtocolError (malformed_frame)", async () => {
