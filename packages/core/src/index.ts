@@ -35,6 +35,12 @@ export type { HeadersLike } from "./errors/retry-after.js";
 export { getHeader, parseRetryAfter } from "./errors/retry-after.js";
 export type { CollectedResponse } from "./helpers/collect.js";
 export { collect, textStream } from "./helpers/collect.js";
+export type {
+  DispatchControllerLike,
+  DispatcherLike,
+  ResponseHeaders,
+} from "./helpers/response-source.js";
+export { ResponseSource, readResponseText } from "./helpers/response-source.js";
 export type { DeadlineReason } from "./helpers/stream-deadline.js";
 export { mergeTimeouts, StreamDeadline } from "./helpers/stream-deadline.js";
 export { TextAccumulator } from "./helpers/text-accumulator.js";

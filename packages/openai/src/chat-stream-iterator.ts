@@ -2,6 +2,8 @@ import {
   type AdapterError,
   type AdapterErrorOptions,
   DEFAULT_MAX_FRAME_SIZE,
+  ResponseSource,
+  readResponseText,
   SseDecoder,
   type SseEvent,
   type StreamChunk,
@@ -12,7 +14,6 @@ import type { Dispatcher } from "undici";
 import { MAX_ERROR_BODY, mapBodyError, mapHttpError, mapRequestError } from "./map-openai-error.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 import { OpenAIStreamState } from "./openai-stream.js";
-import { ResponseSource, readText } from "./response-source.js";
 
 /** What one chat request needs. @internal */
 export interface ChatStreamRequest {
@@ -228,7 +229,7 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
       const options = this.#requestErrorOptions();
       let text: string;
       try {
-        text = await readText(source, MAX_ERROR_BODY, RELEASED);
+        text = await readResponseText(source, MAX_ERROR_BODY, RELEASED);
       } catch (cause) {
         throw mapBodyError(cause, deadline, options, this.#cancelled);
       }
@@ -261,7 +262,7 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
     const limit = this.#request.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     let text: string;
     try {
-      text = await readText(source, limit + 1, RELEASED);
+      text = await readResponseText(source, limit + 1, RELEASED);
     } catch (cause) {
       throw mapBodyError(cause, deadline, state.errorOptions(cause), this.#cancelled);
     }
@@ -284,7 +285,7 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
   async #read(): Promise<void> {
     const deadline = this.#deadline;
     const state = this.#state;
-    let bytes: Buffer | undefined;
+    let bytes: Uint8Array | undefined;
     try {
       bytes = await this.#source!.read();
     } catch (cause) {

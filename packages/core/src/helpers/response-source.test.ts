@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Agent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { ResponseSource, readText } from "../src/response-source.js";
+import { ResponseSource, readResponseText } from "./response-source.js";
 
 let server: Server | undefined;
 let agent: Agent | undefined;
@@ -59,7 +59,7 @@ describe("ResponseSource", () => {
       expect(source.status).toBe(200);
       let text = "";
       for (let b = await source.read(); b !== undefined; b = await source.read()) {
-        text += b.toString();
+        text += Buffer.from(b).toString();
       }
       expect(text).toBe("abcdef");
       expect(source.complete).toBe(true);
@@ -106,7 +106,7 @@ describe("ResponseSource", () => {
     });
     const source = send(s.origin);
     await source.headersReceived();
-    expect((await source.read())?.toString()).toBe("partial");
+    expect(Buffer.from((await source.read())!).toString()).toBe("partial");
     await expect(source.read()).rejects.toBeInstanceOf(Error);
   });
 
@@ -130,7 +130,7 @@ describe("ResponseSource", () => {
     await s.closed();
   });
 
-  it("readText() stops at the limit and aborts the rest", async () => {
+  it("readResponseText() stops at the limit and aborts the rest", async () => {
     const s = await serve((res) => {
       res.statusCode = 500;
       res.write("x".repeat(10_000));
@@ -139,7 +139,7 @@ describe("ResponseSource", () => {
     const source = send(s.origin);
     await source.headersReceived();
     expect(source.status).toBe(500);
-    const text = await readText(source, 100, new Error("enough"));
+    const text = await readResponseText(source, 100, new Error("enough"));
     expect(text.length).toBeGreaterThanOrEqual(100);
     await s.closed();
   });
