@@ -4,6 +4,7 @@ import {
   createHttpError,
   type HttpError,
   type PartialOutput,
+  type ResponseHeaders,
   type StreamDeadline,
 } from "@x/core";
 import type { Dispatcher } from "undici";
@@ -17,7 +18,7 @@ export interface ErrorContext {
 }
 
 /** Largest error body we read (Ollama's are a few hundred bytes). */
-const MAX_ERROR_BODY = 64 * 1024;
+export const MAX_ERROR_BODY = 64 * 1024;
 
 /**
  * Turns whatever a request or body read threw into the adapter's typed error:
@@ -65,20 +66,30 @@ function describe(cause: unknown): string {
   return String(cause);
 }
 
-/** Reads a non-2xx body (capped) and builds the matching `HttpError` subclass. @internal */
+/** The `HttpError` subclass for a non-2xx answer. @internal */
+export function httpError(
+  status: number,
+  headers: ResponseHeaders,
+  body: string,
+  context: ErrorContext,
+): HttpError {
+  return createHttpError({
+    provider: context.provider,
+    model: context.model,
+    status,
+    headers,
+    body,
+    secrets: context.secrets,
+  });
+}
+
+/** Reads a non-2xx body of a `request()` (capped) and builds the matching `HttpError`. @internal */
 export async function readHttpError(
   response: Dispatcher.ResponseData,
   context: ErrorContext,
 ): Promise<HttpError> {
   const body = await readCapped(response.body, MAX_ERROR_BODY);
-  return createHttpError({
-    provider: context.provider,
-    model: context.model,
-    status: response.statusCode,
-    headers: response.headers,
-    body,
-    secrets: context.secrets,
-  });
+  return httpError(response.statusCode, response.headers, body, context);
 }
 
 /** Reads at most `limit` bytes of `body` as UTF-8, then destroys it. @internal */

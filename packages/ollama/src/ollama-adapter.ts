@@ -96,7 +96,9 @@ export class OllamaAdapter implements AIAdapter {
   readonly #healthTimeoutMs: number;
   readonly #maxFrameSize: number;
   readonly #context: ErrorContext;
-  readonly #chatUrl: string;
+  /** `/api/chat` split once for undici's `dispatch()`. */
+  readonly #chatOrigin: string;
+  readonly #chatPath: string;
 
   constructor(options: OllamaAdapterOptions) {
     this.model = options.model;
@@ -120,7 +122,9 @@ export class OllamaAdapter implements AIAdapter {
       model: this.model,
       secrets: secretsFromHeaders(options.headers),
     };
-    this.#chatUrl = `${this.baseUrl}/api/chat`;
+    const chat = parseUrl(`${this.baseUrl}/api/chat`);
+    this.#chatOrigin = chat.origin;
+    this.#chatPath = `${chat.pathname}${chat.search}`;
   }
 
   /**
@@ -130,7 +134,8 @@ export class OllamaAdapter implements AIAdapter {
    */
   stream(messages: Message[], options: StreamOptions = {}): AsyncIterableIterator<StreamChunk> {
     const input = {
-      url: this.#chatUrl,
+      origin: this.#chatOrigin,
+      path: this.#chatPath,
       headers: this.#headers,
       body: "",
       dispatcher: this.#dispatcher,
@@ -246,6 +251,15 @@ export class OllamaAdapter implements AIAdapter {
     } finally {
       deadline.dispose();
     }
+  }
+}
+
+/** Parses a URL built from `baseUrl`; the error names the option, not the URL. */
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new TypeError("OllamaAdapter: baseUrl (or OLLAMA_HOST) is not a valid URL");
   }
 }
 

@@ -1,24 +1,33 @@
-import { EventEmitter } from "node:events";
 import {
   type AdapterError,
   NdjsonDecoder,
   type PartialOutput,
   ProviderError,
+  ResponseSource,
+  readResponseText,
   type StreamChunk,
   StreamDeadline,
   TextAccumulator,
   type Timeouts,
   type ToolCall,
 } from "@x/core";
-import { type Dispatcher, request } from "undici";
-import { type ErrorContext, mapOllamaError, readHttpError } from "./map-ollama-error.js";
+import type { Dispatcher } from "undici";
+import {
+  type ErrorContext,
+  httpError,
+  MAX_ERROR_BODY,
+  mapOllamaError,
+} from "./map-ollama-error.js";
 import { errorLineMessage, toDoneChunk, toToolCalls } from "./map-ollama-frame.js";
 import { OllamaProtocolError } from "./ollama-errors.js";
 import type { OllamaChatFrame } from "./ollama-wire.js";
 
 /** Everything one `/api/chat` stream needs. @internal */
 export interface OllamaStreamInput {
-  url: string;
+  /** `scheme://host:port` of `/api/chat`. */
+  origin: string;
+  /** Path (and query) of `/api/chat`. */
+  path: string;
   headers: Record<string, string>;
   body: string;
   dispatcher: Dispatcher;
@@ -28,18 +37,17 @@ export interface OllamaStreamInput {
   context: ErrorContext;
 }
 
-type ResponseBody = Dispatcher.ResponseData["body"];
-
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
 /**
  * One `/api/chat` stream as a hand-written async iterator: an async generator costs about twice
  * as much per chunk (measured here: ~0.65 µs vs ~0.3 µs per yielded chunk on Node 20).
  *
- * - Nothing is sent until the first `next()`. A `StreamDeadline` (the caller's signal and our
- *   first-chunk / idle / total limits) cancels the request, including while waiting for headers
- *   (Ollama sends nothing until the first token); so does `return()`. undici's own 300 s
- *   header/body timeouts are disabled.
+ * - Nothing is sent until the first `next()`; it goes out through undici's `dispatch()` with
+ *   core's `ResponseSource` as the handler (no `Readable` body stream). A `StreamDeadline` (the
+ *   caller's signal and our first-chunk / idle / total limits) aborts the request, including while
+ *   waiting for headers (Ollama sends nothing until the first token); so does `return()`.
+ *   undici's own 300 s header/body timeouts are disabled.
  * - Back-pressure: one body read is decoded only when the consumer has taken every chunk of the
  *   previous one. Bytes go through `NdjsonDecoder` (never `setEncoding`, see nodejs/undici#5002);
  *   one `JSON.parse` per line; chunk objects are handed out as built.
@@ -51,19 +59,15 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, undefined, undefined> {
   readonly #input: OllamaStreamInput;
   readonly #deadline: StreamDeadline | undefined;
-  /**
-   * The request's cancel signal (undici accepts an EventEmitter, much cheaper to create than an
-   * AbortSignal): fired by the deadline, or by return() while waiting for headers.
-   */
-  readonly #cancel = new EventEmitter();
-  readonly #onDeadline = () => this.#cancel.emit("abort");
+  /** The request (sent on the first `next()`). */
+  readonly #source = new ResponseSource();
   readonly #startedAt = performance.now();
   #queue: StreamChunk[] = [];
   #head = 0;
   #error: unknown;
   #busy: Promise<unknown> | undefined;
-  #body: ResponseBody | undefined;
-  #iterator: AsyncIterator<Uint8Array> | undefined;
+  /** Response headers arrived. */
+  #started = false;
   #decoder: NdjsonDecoder | undefined;
   #opened = false;
   #sawDone = false;
@@ -81,7 +85,7 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
       return;
     }
     // Without limits and without a caller signal nothing can fire: skip the deadline entirely
-    // (it costs an AbortController and listeners per request).
+    // (it costs a listener and timers per request). When it fires, it aborts the request.
     const { timeouts } = input;
     if (
       input.signal !== undefined ||
@@ -89,11 +93,8 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
       isLimit(timeouts.idleMs) ||
       isLimit(timeouts.totalMs)
     ) {
-      const deadline = new StreamDeadline(timeouts, input.signal);
-      this.#deadline = deadline;
-      if (deadline.reason === undefined) {
-        deadline.signal.addEventListener("abort", this.#onDeadline, { once: true });
-      }
+      const source = this.#source;
+      this.#deadline = new StreamDeadline(timeouts, input.signal, () => source.abort(CANCELLED));
     }
   }
 
@@ -168,28 +169,27 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
     const deadline = this.#deadline;
     const input = this.#input;
     if (deadline?.reason !== undefined) throw deadline!.error(this.#errorOptions());
-    let response: Dispatcher.ResponseData;
+    const source = this.#source;
+    source.dispatch(input.dispatcher, {
+      origin: input.origin,
+      path: input.path,
+      method: "POST",
+      headers: input.headers,
+      body: input.body,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
     try {
-      response = await request(input.url, {
-        method: "POST",
-        headers: input.headers,
-        body: input.body,
-        signal: this.#cancel,
-        dispatcher: input.dispatcher,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+      await source.headersReceived();
     } catch (cause) {
       throw mapOllamaError(cause, deadline, input.context, false);
     }
-    this.#body = response.body;
-    if (this.#closed) {
-      this.#close();
-      return;
-    }
+    this.#started = true;
+    if (this.#closed) return;
     deadline?.started();
-    if (response.statusCode < 200 || response.statusCode > 299) {
-      throw await readHttpError(response, input.context);
+    if (source.status < 200 || source.status > 299) {
+      const text = await readResponseText(source, MAX_ERROR_BODY, CANCELLED);
+      throw httpError(source.status, source.headers, text, input.context);
     }
     this.#decoder = new NdjsonDecoder({
       maxFrameSize: input.maxFrameSize,
@@ -201,21 +201,20 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
           position: info.position,
         }),
     });
-    this.#iterator = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   }
 
   /** Reads one body chunk and queues the chunks of every line it completes. */
   async #read(): Promise<void> {
-    const next = await this.#iterator!.next();
+    const bytes = await this.#source.read();
     const decoder = this.#decoder!;
     const base = decoder.position;
     let lines: string[];
-    if (next.done === true) {
+    if (bytes === undefined) {
       this.#ended = true;
       lines = decoder.end();
     } else {
       this.#deadline?.activity();
-      lines = decoder.push(next.value);
+      lines = decoder.push(bytes);
     }
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
@@ -308,8 +307,7 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
   async #drain(): Promise<void> {
     try {
       while (!this.#ended && !this.#closed) {
-        const next = await this.#iterator!.next();
-        this.#ended = next.done === true;
+        this.#ended = (await this.#source.read()) === undefined;
       }
     } catch {
       // The answer is complete (done was yielded): a reset or timeout while reading the rest only
@@ -342,7 +340,7 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
       error,
       this.#deadline,
       this.#input.context,
-      this.#body !== undefined,
+      this.#started,
       this.#partial(),
     );
   }
@@ -359,26 +357,20 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
     this.#closed = true;
     this.#queue.length = 0;
     this.#head = 0;
-    const deadline = this.#deadline;
-    if (deadline !== undefined) {
-      deadline.dispose();
-      deadline.signal.removeEventListener("abort", this.#onDeadline);
-    }
-    const body = this.#body;
-    if (body !== undefined) {
-      // After done the answer is complete: destroy with a shared error so undici does not build
-      // a RequestAbortedError (and its stack trace, ~50 µs) per request (bench/PROFILING.md §2).
-      if (!body.destroyed) body.destroy(this.#sawDone ? BODY_RELEASED : undefined);
-    } else if (this.#opened) {
-      // return() while waiting for headers (e.g. a hedged attempt that lost): cancel the request
-      // so the socket closes now, not when the model has loaded.
-      this.#cancel.emit("abort");
-    }
+    this.#deadline?.dispose();
+    // A complete response is left alone (its socket is back in the pool). Otherwise the request
+    // is aborted at once, also while waiting for headers (a hedged attempt that lost: the socket
+    // closes now, not when the model has loaded), with a shared error so undici builds no error
+    // and stack trace per request (~50 µs, bench/PROFILING.md §2).
+    if (this.#opened) this.#source.abort(this.#sawDone ? RELEASED : CANCELLED);
   }
 }
 
-/** Shared reason for destroying a body whose answer is complete (see #close). */
-const BODY_RELEASED = new Error("response body released after the terminal frame");
+/** Shared reason for ending a request whose done frame was read before its last bytes. */
+const RELEASED = new Error("response released after the done frame");
+
+/** Shared reason for aborting a request: `return()`, a caller abort or a time limit. */
+const CANCELLED = new Error("request cancelled");
 
 function isLimit(ms: number | undefined): boolean {
   return typeof ms === "number" && Number.isFinite(ms) && ms >= 0;
