@@ -21,11 +21,15 @@ export function linkSignal(
 /** Does nothing. */
 export function noop(): void {}
 
-/** Waits `ms`, rejecting with `AbortedError` at once if `signal` fires. Leaves no timer or listener. */
+/**
+ * Waits `ms`, rejecting with `AbortedError` at once if `signal` fires. `wake`, if given, receives
+ * a function that ends the wait early (resolving). Leaves no timer or listener.
+ */
 export function sleep(
   ms: number,
   signal: AbortSignal | undefined,
   who: { provider: string; model?: string },
+  wake?: (stop: () => void) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const aborted = () =>
@@ -38,11 +42,14 @@ export function sleep(
       clearTimeout(timer);
       reject(aborted());
     };
-    const timer = setTimeout(() => {
+    const done = () => {
+      clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    };
+    const timer = setTimeout(done, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
+    wake?.(done);
   });
 }
 

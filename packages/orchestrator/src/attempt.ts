@@ -24,11 +24,14 @@ export interface Member {
 }
 
 /**
- * One try of one member within a request: its own AbortController (linked to the caller's
- * signal), its iterator, the `next()` in flight while racing, and its breaker verdict.
+ * One try of one member within a request: its iterator, the `next()` in flight while racing, and
+ * its breaker verdict. With `ownSignal` it gets its own AbortController (linked to the caller's
+ * signal) so the chain can abort it alone (a hedge loser, an expired budget); without, the member
+ * is given the caller's signal itself (or none) and the chain ends it only through `return()`.
  */
 export class Attempt {
-  readonly controller = new AbortController();
+  /** Set only when the attempt has its own signal (see the class comment). */
+  readonly controller: AbortController | undefined;
   readonly startedAt = Date.now();
   readonly iterator: AsyncIterator<StreamChunk>;
   /** Whether it has produced a chunk. */
@@ -47,13 +50,23 @@ export class Attempt {
     permit: CircuitPermit | undefined,
     messages: Message[],
     options: StreamOptions | undefined,
-    caller: AbortSignal | undefined,
+    ownSignal: boolean,
     context: RequestContext,
   ) {
     this.#permit = permit;
-    this.#unlink = linkSignal(caller, this.controller);
+    const caller = options?.signal;
+    let signal = caller;
+    if (ownSignal) {
+      const controller = new AbortController();
+      this.controller = controller;
+      this.#unlink = linkSignal(caller, controller);
+      signal = controller.signal;
+    } else {
+      this.controller = undefined;
+      this.#unlink = noop;
+    }
     this.iterator = adapter
-      .stream(messages, withRequestContext(options, this.controller.signal, context))
+      .stream(messages, withRequestContext(options, signal, context))
       [Symbol.asyncIterator]();
   }
 
@@ -95,12 +108,25 @@ export class Attempt {
     this.#permit = undefined;
   }
 
-  /** Aborts the attempt (its socket closes) and ends its iterator. No verdict. Never rejects. */
-  async abandon(): Promise<void> {
+  /**
+   * Aborts the attempt if it has its own signal and ends its iterator (our adapters' `return()`
+   * closes the socket at once, even with a `next()` pending). No verdict. Never rejects.
+   * `nextPending`: a `next()` the attempt does not track (the chain's forwarded one) may be in
+   * flight.
+   */
+  abandon(nextPending = false): Promise<void> {
     this.#release();
-    this.controller.abort("abandoned");
     this.#pendingRaw?.catch(noop);
-    await closeQuietly(this.iterator);
+    const controller = this.controller;
+    if (controller !== undefined) {
+      controller.abort("abandoned");
+      return closeQuietly(this.iterator);
+    }
+    const closed = closeQuietly(this.iterator);
+    // Without its own signal the attempt can only be ended through return(). A member that
+    // ignores return() while a next() is pending (an async generator queues it until that next()
+    // settles) may never settle: then do not wait for the close, so the caller never hangs.
+    return nextPending || this.#pendingRaw !== undefined ? Promise.resolve() : closed;
   }
 
   /** Ends the iterator without aborting (it has finished or is suspended at a yield). */

@@ -6,20 +6,20 @@ import {
   type StreamChunk,
   type StreamOptions,
 } from "@x/core";
-import { Attempt, type Member } from "./attempt.js";
-import { AttemptLog, servedDone } from "./attempt-log.js";
-import { missingCapabilities, requiredCapabilities } from "./capabilities.js";
+import { recoverAfterCommit } from "./after-commit.js";
+import type { Attempt, Member } from "./attempt.js";
+import { servedDone } from "./attempt-log.js";
 import type { ChainReport, FallbackChainOptions } from "./chain-options.js";
 import { hasCommitWindow, holdUntilCommit } from "./commit-buffer.js";
 import { CircuitOpenError } from "./errors.js";
-import { type CapabilityName, emit, type OrchestratorEvent } from "./events.js";
 import { defaultShouldFallback } from "./fallback-policy.js";
 import { raceFirstChunk } from "./hedge.js";
-import { attachPartial, continuationMessages, DEFAULT_CONTINUE_INSTRUCTION } from "./partial.js";
-import type { RequestContext } from "./request-context.js";
+import { MemberQueue } from "./member-queue.js";
+import { attachPartial } from "./partial.js";
+import { RequestBudget } from "./request-budget.js";
 import { chainAbortedError, translateError, truncatedError } from "./request-errors.js";
+import { RequestRecord } from "./request-record.js";
 import { stageOf } from "./stage.js";
-import { trialGate } from "./trial-gate.js";
 import { VisibleOutput } from "./visible-output.js";
 
 /** A chain's identity and wired members, shared by all its requests. */
@@ -40,26 +40,28 @@ const END: IteratorResult<StreamChunk> = { done: true, value: undefined };
  * object unchanged (no per-chunk generator hop, timer or allocation beyond the text tracking the
  * partial output needs); everything else (racing, hedging, the commit window, fallback) runs on
  * the slow path. Per-request state lives here; breakers live in the members.
+ *
+ * Signals: an attempt gets its own AbortController only when the chain may abort that attempt by
+ * itself (hedging, where losers are aborted; a `totalMs` budget, which aborts live attempts).
+ * Otherwise the member is given the caller's signal unchanged (or none), and the chain ends it
+ * only through `return()`.
  */
 export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
   readonly #setup: ChainSetup;
   readonly #options: FallbackChainOptions;
   readonly #original: Message[];
-  readonly #streamOptions: StreamOptions | undefined;
   readonly #callerSignal: AbortSignal | undefined;
-  readonly #startedAt = Date.now();
-  readonly #needs: readonly CapabilityName[];
-  /** Failures and skips; created by the first one (a request served first time has none). */
-  #log: AttemptLog | undefined;
+  readonly #totalMs: number | undefined;
+  readonly #record: RequestRecord;
+  readonly #queue: MemberQueue;
   readonly #shown = new VisibleOutput();
   readonly #live = new Set<Attempt>();
   #phase: "idle" | "running" | "finished" = "idle";
+  /** `return()` (or `throw()`) was called. */
+  #returned = false;
   #messages: Message[];
-  #deadline: number | undefined;
-  #budgetTimer: ReturnType<typeof setTimeout> | undefined;
-  #budgetExpired = false;
-  #cursor = 0;
-  #attempts = 0;
+  /** The `totalMs` budget, armed by the first `next()`. */
+  #budget: RequestBudget | undefined;
   /** The committed attempt whose chunks are being yielded. */
   #current: Attempt | undefined;
   /** Set when `#current` can be forwarded on the fast path. */
@@ -67,6 +69,8 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
   #held: StreamChunk[] | undefined;
   #heldIndex = 0;
   #reset: StreamChunk | undefined;
+  /** The reason of the `reset` the next committed attempt is preceded by. */
+  #pendingReason: string | undefined;
   #busy = false;
   /** The last `next()` handed out, for queueing calls made without waiting (set only then). */
   #tail: Promise<unknown> | undefined;
@@ -74,12 +78,17 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
 
   constructor(setup: ChainSetup, messages: Message[], options: StreamOptions | undefined) {
     this.#setup = setup;
-    this.#options = setup.options;
+    const chainOptions = setup.options;
+    this.#options = chainOptions;
     this.#original = messages;
     this.#messages = messages;
-    this.#streamOptions = options;
     this.#callerSignal = options?.signal;
-    this.#needs = requiredCapabilities(messages, options);
+    const totalMs = chainOptions.timeouts?.totalMs;
+    this.#totalMs = totalMs !== undefined && Number.isFinite(totalMs) ? totalMs : undefined;
+    this.#record = new RequestRecord(chainOptions.onEvent, this.#totalMs !== undefined);
+    // Own signals only when the chain may abort one attempt by itself (see the class comment).
+    const own = chainOptions.hedgeAfterMs !== undefined || this.#totalMs !== undefined;
+    this.#queue = new MemberQueue(setup.members, this.#record, messages, options, own);
   }
 
   [Symbol.asyncIterator](): this {
@@ -88,6 +97,9 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
 
   next(): Promise<IteratorResult<StreamChunk>> {
     if (this.#busy) {
+      // After return() the pending next() may never settle (a member that ignores return()
+      // without a signal of ours): do not queue behind it.
+      if (this.#returned) return Promise.resolve(END);
       // Calls made without waiting are served in order, as an async generator would.
       const queued = (this.#tail ?? Promise.resolve()).then(
         () => this.next(),
@@ -106,6 +118,7 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
 
   async return(): Promise<IteratorResult<StreamChunk>> {
     this.#phase = "finished";
+    this.#returned = true;
     this.#forward = undefined;
     await this.#shutdown();
     return END;
@@ -122,7 +135,7 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
   ): IteratorResult<StreamChunk> | Promise<IteratorResult<StreamChunk>> => {
     const current = this.#current;
     if (current === undefined) return this.#ended(); // return() was called meanwhile
-    if (result.done) return this.#failAfterCommit(this.#truncated(current));
+    if (result.done) return this.#failAfterCommit(this.truncated(current));
     const chunk = result.value;
     switch (chunk.type) {
       case "content":
@@ -184,20 +197,22 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
         // own `next()` (no tagged step, racer list, timer or extra async frame per request).
         const attempt = this.start();
         if (attempt === undefined) throw this.exhausted();
-        const pending = attempt.nextRaw();
-        let result: IteratorResult<StreamChunk>;
+        let result: IteratorResult<StreamChunk> | undefined;
+        let failure: unknown;
         try {
-          result = await pending;
+          result = await attempt.nextRaw();
         } catch (error) {
-          attempt.consumed();
-          this.drop(attempt);
-          this.failedBeforeCommit(attempt, error); // falls back (or throws)
-          continue;
+          failure = error;
         }
         attempt.consumed();
-        if (result.done) {
+        if (this.#returned) return this.#closedMeanwhile(attempt);
+        if (result === undefined || result.done) {
           this.drop(attempt);
-          this.failedBeforeCommit(attempt, this.truncated(attempt));
+          // Falls back (or throws).
+          this.failedBeforeCommit(
+            attempt,
+            result === undefined ? failure : this.truncated(attempt),
+          );
           continue;
         }
         attempt.produced = true;
@@ -208,19 +223,17 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
       }
       const commit = this.#options.commitAfter;
       const window = hasCommitWindow(first, commit)
-        ? await holdUntilCommit(winner, first, commit, (a) => truncatedError(a.member.ref))
+        ? await holdUntilCommit(winner, first, commit, (a) => this.truncated(a))
         : { held: [first] };
+      if (this.#returned) return this.#closedMeanwhile(winner);
       if (window.held === undefined) {
         this.drop(winner);
         this.failedBeforeCommit(winner, window.error); // fell back invisibly (or throws)
         continue;
       }
       if (this.#pendingReason !== undefined) {
-        this.#reset = {
-          type: "reset",
-          reason: this.#pendingReason,
-          provider: winner.member.ref.provider,
-        };
+        const provider = winner.member.ref.provider;
+        this.#reset = { type: "reset", reason: this.#pendingReason, provider };
         this.#pendingReason = undefined;
         this.#shown.clear();
       }
@@ -231,18 +244,12 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
     }
   }
 
-  #pendingReason: string | undefined;
-
   #begin(): void {
     this.#phase = "running";
     if (this.#callerSignal?.aborted) throw this.#abortedError();
-    const totalMs = this.#options.timeouts?.totalMs;
-    if (totalMs !== undefined && Number.isFinite(totalMs)) {
-      this.#deadline = this.#startedAt + totalMs;
-      this.#budgetTimer = setTimeout(() => {
-        this.#budgetExpired = true;
-        for (const attempt of this.#live) attempt.controller.abort("budget");
-      }, totalMs);
+    const totalMs = this.#totalMs;
+    if (totalMs !== undefined) {
+      this.#budget = new RequestBudget(totalMs, this.#record.startedAt, this.#live);
     }
   }
 
@@ -250,78 +257,18 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
 
   /** Starts the next eligible member, or returns undefined when none is left. */
   start(primary?: Attempt): Attempt | undefined {
-    const members = this.#setup.members;
-    while (this.#cursor < members.length) {
-      if (this.#callerSignal?.aborted || this.#budgetExpired) return undefined;
-      const member = members[this.#cursor++]!;
-      const missing =
-        this.#needs.length === 0
-          ? undefined
-          : missingCapabilities(member.original.capabilities, this.#needs);
-      if (missing !== undefined && missing.length > 0) {
-        this.#record().skip(member.ref, `missing ${missing.join(", ")}`);
-        this.#emit({
-          type: "skip",
-          adapter: member.ref,
-          reason: "capability",
-          missing,
-          elapsedMs: this.#elapsed(),
-        });
-        continue;
-      }
-      let permit: ReturnType<NonNullable<Member["breaker"]>["acquire"]> | undefined;
-      try {
-        permit = member.breaker?.acquire();
-      } catch (error) {
-        // Never wait on an open breaker: note it and move on at once.
-        this.#record().fail(member.ref, error, "connect", 0);
-        this.#emit({
-          type: "skip",
-          adapter: member.ref,
-          reason: "circuit-open",
-          elapsedMs: this.#elapsed(),
-        });
-        continue;
-      }
-      const adapter =
-        permit === "trial" && member.trialCheckMs !== undefined
-          ? trialGate(member.original, member.adapter, member.trialCheckMs)
-          : member.adapter;
-      const number = ++this.#attempts;
-      const attempt = new Attempt(
-        member,
-        number,
-        adapter,
-        permit,
-        this.#messages,
-        this.#streamOptions,
-        this.#callerSignal,
-        this.#contextFor(member),
-      );
-      this.#live.add(attempt);
-      if (this.#options.onEvent === undefined) return attempt; // no listener: build no events
-      if (primary) {
-        this.#emit({
-          type: "hedge",
-          adapter: member.ref,
-          primary: primary.member.ref,
-          elapsedMs: this.#elapsed(),
-        });
-      }
-      this.#emit({
-        type: "attempt",
-        adapter: member.ref,
-        attempt: number,
-        hedged: primary !== undefined,
-        elapsedMs: this.#elapsed(),
-      });
-      return attempt;
-    }
-    return undefined;
+    const attempt = this.#queue.start(this, this.#messages, this.#budget?.deadline, primary);
+    if (attempt !== undefined) this.#live.add(attempt);
+    return attempt;
+  }
+
+  /** Whether the request may start nothing more (cancelled, out of budget, or closed). */
+  stopped(): boolean {
+    return this.#callerSignal?.aborted === true || this.#budgetExpired() || this.#returned;
   }
 
   hasCandidate(): boolean {
-    return this.#cursor < this.#setup.members.length;
+    return this.#queue.hasNext();
   }
 
   drop(attempt: Attempt): void {
@@ -332,29 +279,17 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
   failedBeforeCommit(attempt: Attempt, rawError: unknown): void {
     const error = this.#translate(attempt, rawError);
     attempt.failed(error);
+    // Not awaited: its `next()` has settled, but nothing here should wait on a member.
     void attempt.close();
     if (AbortedError.isInstance(error)) throw error;
     const ref = attempt.member.ref;
     const stage = stageOf(error, attempt.produced);
-    this.#record().fail(ref, error, stage, attempt.durationMs);
     if (CircuitOpenError.isInstance(error)) {
-      this.#emit({
-        type: "skip",
-        adapter: ref,
-        reason: "circuit-open",
-        elapsedMs: this.#elapsed(),
-      });
+      this.#record.skippedForOpenCircuit(ref, error, stage, attempt.durationMs);
       return;
     }
-    this.#emit({
-      type: "failure",
-      adapter: ref,
-      error,
-      stage,
-      durationMs: attempt.durationMs,
-      elapsedMs: this.#elapsed(),
-    });
-    if (this.#budgetExpired) throw this.exhausted();
+    this.#record.failed(ref, error, stage, attempt.durationMs);
+    if (this.#budgetExpired()) throw this.exhausted();
     const fallback = (this.#options.shouldFallback ?? defaultShouldFallback)(error, {
       adapter: ref,
       stage,
@@ -362,33 +297,14 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
       attempt: attempt.number,
     });
     if (!fallback) throw this.#shown.shown ? attachPartial(error, this.#shown.partial()) : error;
-    this.#emit({
-      type: "fallback",
-      adapter: ref,
-      error,
-      stage,
-      afterCommit: false,
-      elapsedMs: this.#elapsed(),
-    });
+    this.#record.fellBack(ref, error, stage, false);
   }
 
-  /**
-   * The error for "no member could serve". For a one-member chain that failed once, that
-   * attempt's error itself (so a one-member chain is transparent, as the conformance suite
-   * checks); otherwise `AllAdaptersFailedError`.
-   */
+  /** The error for "no member could serve" (see {@link RequestRecord.exhausted}). */
   exhausted(): unknown {
     if (this.#callerSignal?.aborted) return this.#abortedError();
-    const log = this.#record();
-    if (this.#setup.members.length === 1 && log.failures.length === 1) {
-      const only = log.failures[0]!.error;
-      return this.#shown.shown ? attachPartial(only, this.#shown.partial()) : only;
-    }
-    return log.exhausted(
-      { provider: this.#setup.provider, model: this.#setup.model },
-      this.#budgetExpired ? this.#options.timeouts?.totalMs : undefined,
-      this.#shown.partialIfShown(),
-    );
+    const budgetMs = this.#budgetExpired() ? this.#totalMs : undefined;
+    return this.#record.exhausted(this.#setup, budgetMs, this.#shown.partialIfShown());
   }
 
   truncated(attempt: Attempt): ProtocolError {
@@ -407,52 +323,25 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
       this.drop(attempt);
       const error = this.#translate(attempt, rawError);
       attempt.failed(error);
-      void attempt.close();
+      void attempt.close(); // its `next()` has settled (see failedBeforeCommit)
       if (AbortedError.isInstance(error)) throw attachPartial(error, this.#shown.partial());
       const ref = attempt.member.ref;
-      this.#record().fail(ref, error, "mid-stream", attempt.durationMs);
-      this.#emit({
-        type: "failure",
-        adapter: ref,
-        error,
-        stage: "mid-stream",
-        durationMs: attempt.durationMs,
-        elapsedMs: this.#elapsed(),
-      });
-      let mode = this.#options.midStream ?? "error";
-      // Tool calls already yielded may have been executed: never restart or re-request them.
-      if (this.#shown.toolCalls.length > 0) mode = "error";
-      if (mode === "continue" && this.#shown.content.isEmpty) mode = "restart";
-      const fallback =
-        mode !== "error" &&
-        !this.#budgetExpired &&
-        (this.#options.shouldFallback ?? defaultShouldFallback)(error, {
-          adapter: ref,
-          stage: "mid-stream",
-          committed: true,
-          attempt: attempt.number,
-        });
-      if (!fallback) throw attachPartial(error, this.#shown.partial());
-      this.#emit({
-        type: "fallback",
-        adapter: ref,
-        error,
-        stage: "mid-stream",
-        afterCommit: true,
-        elapsedMs: this.#elapsed(),
-      });
-      if (mode === "restart") {
-        this.#pendingReason = error instanceof Error ? error.message : String(error);
-        this.#recovered = "restart";
-        this.#messages = this.#original;
-      } else {
-        this.#recovered = "continue";
-        this.#messages = continuationMessages(
-          this.#original,
-          this.#shown.content.toString(),
-          this.#options.continueInstruction ?? DEFAULT_CONTINUE_INSTRUCTION,
-        );
-      }
+      this.#record.failed(ref, error, "mid-stream", attempt.durationMs);
+      const recovery = this.#budgetExpired()
+        ? undefined
+        : recoverAfterCommit(
+            error,
+            ref,
+            attempt.number,
+            this.#shown,
+            this.#original,
+            this.#options,
+          );
+      if (recovery === undefined) throw attachPartial(error, this.#shown.partial());
+      this.#record.fellBack(ref, error, "mid-stream", true);
+      if (recovery.mode === "restart") this.#pendingReason = recovery.reason;
+      this.#recovered = recovery.mode;
+      this.#messages = recovery.messages;
       return await this.#advance();
     } catch (error) {
       await this.#shutdown();
@@ -460,6 +349,13 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
     } finally {
       this.#busy = false;
     }
+  }
+
+  /** return() came while `attempt` was starting: its outcome is dropped, nothing more is yielded. */
+  #closedMeanwhile(attempt: Attempt): IteratorResult<StreamChunk> {
+    this.drop(attempt);
+    void attempt.abandon();
+    return END;
   }
 
   #ended(): IteratorResult<StreamChunk> {
@@ -474,78 +370,48 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
     this.#current = undefined;
     this.#phase = "finished";
     attempt.succeeded();
-    const out = servedDone(done, this.#log, attempt.member.ref, this.#attempts, this.#recovered);
-    if (this.#options.onEvent !== undefined) {
-      this.#emit({
-        type: "success",
-        adapter: attempt.member.ref,
-        durationMs: attempt.durationMs,
-        elapsedMs: this.#elapsed(),
-        attempts: this.#attempts,
-        usage: out.usage,
-      });
-    }
+    const log = this.#record.log;
+    const out = servedDone(done, log, attempt.member.ref, this.#queue.started, this.#recovered);
+    this.#record.succeeded(attempt.member.ref, attempt.durationMs, this.#queue.started, out.usage);
     this.drop(attempt);
+    // Safe to await: it just yielded `done`, so no `next()` of it is pending.
     await attempt.close();
     // Usually nothing is left to abort: skip the extra await then.
-    if (this.#live.size > 0 || this.#budgetTimer !== undefined) await this.#shutdown();
-    else this.#phase = "finished";
+    if (this.#live.size > 0 || this.#budget?.armed) await this.#shutdown();
     this.#busy = false;
     return { done: false, value: out };
   }
 
-  /** Clears the budget timer and aborts every attempt still open (sockets close). Idempotent. */
+  /** Clears the budget timer and abandons every attempt still open (sockets close). Idempotent. */
   async #shutdown(): Promise<void> {
     this.#phase = "finished";
-    if (this.#budgetTimer !== undefined) clearTimeout(this.#budgetTimer);
-    this.#budgetTimer = undefined;
+    this.#budget?.clear();
     const live = [...this.#live];
     this.#live.clear();
     if (this.#current !== undefined && !live.includes(this.#current)) live.push(this.#current);
     this.#current = undefined;
     this.#forward = undefined;
-    await Promise.all(live.map((a) => a.abandon()));
-  }
-
-  #contextFor(member: Member): RequestContext {
-    return {
-      deadline: this.#deadline,
-      onEvent: (event) => {
-        if (event.type !== "retry") return;
-        this.#record().fail(member.ref, event.error, event.stage, event.durationMs);
-        this.#emit({ ...event, adapter: member.ref });
-      },
-    };
-  }
-
-  /** The request's record of failures and skips, created on first use. */
-  #record(): AttemptLog {
-    this.#log ??= new AttemptLog();
-    return this.#log;
+    // While a `next()` of ours is in flight, an attempt without its own signal may have a
+    // `next()` pending that the member never settles: abandon() then does not wait for its close
+    // (with its own signal the attempt is aborted and waited for, as before).
+    const nextPending = this.#busy;
+    await Promise.all(live.map((a) => a.abandon(nextPending)));
   }
 
   #translate(attempt: Attempt, error: unknown): unknown {
     return translateError(error, attempt.member.ref, {
       chain: this.#setup,
       callerAborted: this.#callerSignal?.aborted === true,
-      budgetMs: this.#budgetExpired ? (this.#options.timeouts?.totalMs ?? 0) : undefined,
+      budgetMs: this.#budgetExpired() ? this.#totalMs : undefined,
       partial: this.#shown.partialIfShown(),
     });
   }
 
-  #truncated(attempt: Attempt): ProtocolError {
-    return truncatedError(attempt.member.ref);
+  #budgetExpired(): boolean {
+    return this.#budget?.expired === true;
   }
 
   #abortedError(): AbortedError {
     return chainAbortedError(this.#setup, this.#callerSignal?.reason, this.#shown.partialIfShown());
-  }
-
-  #elapsed(): number {
-    return Date.now() - this.#startedAt;
-  }
-
-  #emit(event: OrchestratorEvent): void {
-    emit(this.#options.onEvent, event);
   }
 }

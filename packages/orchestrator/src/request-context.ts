@@ -22,15 +22,19 @@ export function getRequestContext(options: StreamOptions | undefined): RequestCo
   return (options as WithContext | undefined)?.[CONTEXT];
 }
 
-/** A copy of `options` with `signal` replaced and `context` attached. */
+/**
+ * A copy of `options` with `context` attached and, when `signal` is given, `signal` replaced.
+ * With `signal` undefined no `signal` key is set: the copy keeps `options`' own signal, if any (a
+ * chain passes undefined only when the caller gave none, so the member then sees no signal).
+ */
 export function withRequestContext(
   options: StreamOptions | undefined,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   context: RequestContext | undefined,
 ): StreamOptions {
   // Object.assign + set rather than `{ ...options, signal }` (same result, cheaper in V8).
   const next: WithContext = Object.assign({}, options);
-  next.signal = signal;
+  if (signal !== undefined) next.signal = signal;
   if (context) next[CONTEXT] = context;
   return next;
 }

@@ -66,6 +66,8 @@ class RetryingStream implements AsyncIterableIterator<StreamChunk> {
   #iterator: AsyncIterator<StreamChunk> | undefined;
   #committed = false;
   #closed = false;
+  /** Ends a pending backoff early (set while one runs). */
+  #wake: (() => void) | undefined;
 
   constructor(
     adapter: AIAdapter,
@@ -90,6 +92,9 @@ class RetryingStream implements AsyncIterableIterator<StreamChunk> {
 
   async return(): Promise<IteratorResult<StreamChunk>> {
     this.#closed = true;
+    // A pending backoff ends now (its next() then ends the stream): a chain that passes no
+    // signal of its own closes a member only through return().
+    this.#wake?.();
     if (this.#iterator) await closeQuietly(this.#iterator);
     return { done: true, value: undefined };
   }
@@ -124,7 +129,13 @@ class RetryingStream implements AsyncIterableIterator<StreamChunk> {
           delayMs,
           durationMs: Date.now() - startedAt,
         });
-        await sleep(delayMs, signal, adapter);
+        try {
+          await sleep(delayMs, signal, adapter, (stop) => {
+            this.#wake = stop;
+          });
+        } finally {
+          this.#wake = undefined;
+        }
       }
     }
   }

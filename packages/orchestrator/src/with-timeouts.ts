@@ -99,6 +99,9 @@ class TimedStream implements AsyncIterableIterator<StreamChunk> {
   }
 
   async return(): Promise<IteratorResult<StreamChunk>> {
+    // A next() still pending is aborted too: the inner stream may not end it on return() alone
+    // (an async generator waits for it), and a chain that passes no signal relies on return().
+    if (this.#waiting && !this.#ended) this.#controller.abort("closed");
     this.#release();
     if (!this.#ended) {
       this.#ended = true;
