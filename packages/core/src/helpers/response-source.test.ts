@@ -70,6 +70,19 @@ describe("ResponseSource", () => {
     expect(s.connections()).toBe(1);
   });
 
+  it("hands out everything queued since the last read() as one chunk", async () => {
+    const s = await serve((res) => {
+      res.write("a");
+      setTimeout(() => res.write("b"), 10);
+      setTimeout(() => res.end("c"), 20);
+    });
+    const source = send(s.origin);
+    await source.headersReceived();
+    await tick(100);
+    expect(Buffer.from((await source.read())!).toString()).toBe("abc");
+    expect(await source.read()).toBeUndefined();
+  });
+
   it("pauses the socket while the consumer holds data (back-pressure reaches the server)", async () => {
     const block = Buffer.alloc(64 * 1024, 0x61);
     let written = 0;
