@@ -1,4 +1,5 @@
 import { createOurOllamaClient, createOurOpenAIClient } from "./our-adapters.js";
+import { createRawDispatchSseClient } from "./raw-dispatch.js";
 import { createRawNdjsonClient, createRawSseClient } from "./raw-undici.js";
 import {
   createAiSdkOllamaClient,
@@ -57,6 +58,15 @@ export const CLIENTS: readonly ClientDefinition[] = [
     kind: "raw",
     memory: true,
     create: createRawSseClient,
+  },
+  {
+    // Reference only (the targets use `raw-sse`): undici's lower-level API, which our adapters use.
+    id: "raw-sse-dispatch",
+    label: "raw undici dispatch() + SSE split (reference)",
+    format: "sse",
+    kind: "raw",
+    memory: false,
+    create: createRawDispatchSseClient,
   },
   {
     id: "x-openai",
