@@ -69,6 +69,8 @@ export type {
   ThinkOption,
   Timeouts,
 } from "./types/stream-options.js";
+export type { BufferedIterator } from "./types/take-buffered.js";
+export { getTakeBuffered, takeBuffered } from "./types/take-buffered.js";
 export type { ToolCall } from "./types/tool-call.js";
 export type { JsonSchema, ToolChoice, ToolDefinition } from "./types/tool-definition.js";
 export type { Timings, Usage } from "./types/usage.js";

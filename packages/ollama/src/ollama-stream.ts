@@ -10,6 +10,7 @@ import {
   TextAccumulator,
   type Timeouts,
   type ToolCall,
+  takeBuffered,
 } from "@x/core";
 import type { Dispatcher } from "undici";
 import {
@@ -100,6 +101,18 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** `@x/core`'s `takeBuffered`: the next decoded chunk, when `next()` would need no read. */
+  [takeBuffered](): StreamChunk | undefined {
+    if (
+      this.#busy === undefined &&
+      this.#head < this.#queue.length &&
+      (this.#deadline?.reason === undefined || this.#sawDone)
+    ) {
+      return this.#queue[this.#head++];
+    }
+    return undefined;
   }
 
   next(): Promise<IteratorResult<StreamChunk, undefined>> {

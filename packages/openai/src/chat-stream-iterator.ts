@@ -9,6 +9,7 @@ import {
   type StreamChunk,
   StreamDeadline,
   type Timeouts,
+  takeBuffered,
 } from "@x/core";
 import type { Dispatcher } from "undici";
 import { MAX_ERROR_BODY, mapBodyError, mapHttpError, mapRequestError } from "./map-openai-error.js";
@@ -112,6 +113,19 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
     const step = this.#slow();
     this.#busy = step;
     return step;
+  }
+
+  /** `@x/core`'s `takeBuffered`: the next decoded chunk, when `next()` would need no read. */
+  [takeBuffered](): StreamChunk | undefined {
+    if (this.#running) return undefined;
+    const out = this.#out;
+    if (this.#index >= out.length && this.#events !== undefined) this.#handle();
+    if (this.#index >= out.length) return undefined;
+    const deadline = this.#deadline;
+    if (deadline !== undefined && deadline.reason !== undefined && this.#phase === "streaming") {
+      return undefined; // next() throws the deadline's error
+    }
+    return out[this.#index++];
   }
 
   /** The next result if it needs no read: a decoded chunk, a deferred error, or the end. */

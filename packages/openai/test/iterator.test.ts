@@ -1,8 +1,8 @@
-import { AbortedError, ProviderError } from "@x/core";
+import { AbortedError, getTakeBuffered, ProviderError, type StreamChunk } from "@x/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OpenAIAdapter } from "../src/index.js";
 import { FixtureServer, sse } from "./fixture-server.js";
-import { API_KEY, adapterFor } from "./helpers.js";
+import { API_KEY, adapterFor, drain } from "./helpers.js";
 
 let server: FixtureServer;
 beforeEach(async () => {
@@ -116,6 +116,56 @@ describe("return() while the request waits for headers", () => {
     await server.allSocketsClosed();
     expect(AbortedError.isInstance(await pending)).toBe(true);
     expect(await stream.next()).toEqual({ value: undefined, done: true });
+    await adapter.close();
+  });
+});
+
+describe("takeBuffered (the synchronous fast path @x/core defines)", () => {
+  /** Pulls with `takeBuffered` first and `next()` only when it has nothing. */
+  async function pullPreferringTake(stream: AsyncIterator<StreamChunk>) {
+    const take = getTakeBuffered(stream)!;
+    const chunks: StreamChunk[] = [];
+    let taken = 0;
+    let error: unknown;
+    try {
+      for (;;) {
+        const chunk = take.call(stream);
+        if (chunk !== undefined) {
+          taken++;
+          chunks.push(chunk);
+          continue;
+        }
+        const result = await stream.next();
+        if (result.done) break;
+        chunks.push(result.value);
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    return { chunks, taken, error };
+  }
+
+  it.each([
+    "t1-openai-text.sse",
+    "t3-openai-tool-fragments.sse",
+    "t4b-parallel-interleaved.sse",
+    "t5-reasoning-content.sse",
+    "t6a-openai-error.sse",
+  ])("%s: the same chunks (and error) as next() alone", async (name) => {
+    const adapter = adapterFor(server);
+    server.answer(sse(name));
+    const expected = await drain(adapter.stream(hi));
+    server.answer(sse(name));
+    const stream = adapter.stream(hi)[Symbol.asyncIterator]();
+    expect(getTakeBuffered(stream)!.call(stream)).toBeUndefined(); // nothing sent yet
+    const got = await pullPreferringTake(stream);
+    // Measured figures differ between two runs; everything else must be identical.
+    const untimed = (chunks: StreamChunk[]) =>
+      chunks.map((c) => (c.type === "done" ? { ...c, timings: undefined, tokensPerSec: 0 } : c));
+    expect(untimed(got.chunks)).toEqual(untimed(expected.chunks));
+    expect(String(got.error)).toBe(String(expected.error));
+    // The first chunk of a read comes through next(); later ones of the same read are taken.
+    if (expected.chunks.length > 2) expect(got.taken).toBeGreaterThan(0);
     await adapter.close();
   });
 });

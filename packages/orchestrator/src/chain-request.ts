@@ -1,6 +1,7 @@
 import {
   AbortedError,
   type DoneChunk,
+  getTakeBuffered,
   type Message,
   type ProtocolError,
   type StreamChunk,
@@ -66,6 +67,8 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
   #current: Attempt | undefined;
   /** Set when `#current` can be forwarded on the fast path. */
   #forward: AsyncIterator<StreamChunk> | undefined;
+  /** `#forward`'s `takeBuffered` (see `@x/core`), when it has one. */
+  #take: (() => StreamChunk | undefined) | undefined;
   #held: StreamChunk[] | undefined;
   #heldIndex = 0;
   #reset: StreamChunk | undefined;
@@ -108,10 +111,25 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
       this.#tail = queued;
       return queued;
     }
-    this.#busy = true;
     const forward = this.#forward;
-    const result =
-      forward !== undefined ? forward.next().then(this.#onResult, this.#onError) : this.#slow();
+    if (forward !== undefined) {
+      // A chunk the member has already decoded: no promise of the member's and no `.then`.
+      const chunk = this.#take?.call(forward);
+      if (chunk !== undefined && chunk.type !== "done") {
+        if (chunk.type === "content") this.#shown.content.add(chunk.content);
+        else this.#shown.track(chunk);
+        return Promise.resolve({ done: false, value: chunk });
+      }
+      this.#busy = true;
+      const result =
+        chunk !== undefined
+          ? this.#complete(chunk)
+          : forward.next().then(this.#onResult, this.#onError);
+      this.#tail = result;
+      return result;
+    }
+    this.#busy = true;
+    const result = this.#slow();
     this.#tail = result;
     return result;
   }
@@ -184,6 +202,7 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
         // Everything held has been yielded: from now on forward (a `next()` may be in flight).
         this.#held = undefined;
         this.#forward = attempt.iterator;
+        this.#take = getTakeBuffered(attempt.iterator);
         return attempt.nextRaw().then((result) => {
           attempt.consumed();
           return this.#onResult(result);
