@@ -61,7 +61,7 @@ export async function runSpeedPhase(options: {
       const started = performance.now();
       const spent = new Map<Live, number>();
       for (const entry of alive()) {
-        entry.throughput.push({ ...step, ms: [] });
+        entry.throughput.push({ ...step, ms: [], cpuMs: [] });
         await run(entry, Math.min(step.n, plan.warmupN), step.mode, 1);
       }
       for (let rep = 0; rep < step.reps; rep++) {
@@ -70,7 +70,9 @@ export async function runSpeedPhase(options: {
           if (rep >= step.minReps && used >= step.budgetMs) continue;
           const reply = await run(entry, step.n, step.mode, 1);
           if (!reply) continue;
-          entry.throughput[entry.throughput.length - 1]!.ms.push(reply.totalMs[0]!);
+          const figure = entry.throughput[entry.throughput.length - 1]!;
+          figure.ms.push(reply.totalMs[0]!);
+          figure.cpuMs.push(reply.cpuMs[0]!);
           spent.set(entry, used + reply.totalMs[0]!);
         }
       }

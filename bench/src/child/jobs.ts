@@ -47,9 +47,13 @@ export type SessionCommand =
   | { cmd: "run"; n: number; mode: WriteMode; count: number }
   | { cmd: "close" };
 
-/** Session → parent: the ready message (empty arrays) and the answer to each `run`. */
+/**
+ * Session → parent: the ready message (empty arrays) and the answer to each `run`. `cpuMs` is the
+ * client process's CPU time (user + system) per response: unlike wall time, it does not grow
+ * while the process waits or is descheduled by a busy host.
+ */
 export type SessionReply =
-  | { ok: true; totalMs: number[]; firstMs: number[] }
+  | { ok: true; totalMs: number[]; firstMs: number[]; cpuMs: number[] }
   | { ok: false; error: string; verification: boolean };
 
 /** Peak RSS and RSS growth of one client over one long response. */
@@ -79,6 +83,8 @@ export type Job = SessionJob | MemoryJob | ResilienceJob;
 /** Timings of one throughput figure, in milliseconds per response. */
 export interface ThroughputResult extends ThroughputPlan {
   ms: number[];
+  /** Client CPU time per response (see {@link SessionReply}). */
+  cpuMs: number[];
 }
 
 /** Result of the speed phase for one client; times in microseconds for overhead. */

@@ -31,7 +31,7 @@ export async function serveSession(
     await send(failure(error));
     return;
   }
-  await send({ ok: true, totalMs: [], firstMs: [] });
+  await send({ ok: true, totalMs: [], firstMs: [], cpuMs: [] });
   await new Promise<void>((resolve) => {
     let queue = Promise.resolve();
     const onMessage = (command: SessionCommand): void => {
@@ -44,13 +44,15 @@ export async function serveSession(
         }
         const totalMs: number[] = [];
         const firstMs: number[] = [];
+        const cpuMs: number[] = [];
         try {
           for (let i = 0; i < command.count; i++) {
             const time = await timedRun(clientId, client, { n: command.n, mode: command.mode });
             totalMs.push(time.totalMs);
             firstMs.push(time.firstMs);
+            cpuMs.push(time.cpuMs);
           }
-          await send({ ok: true, totalMs, firstMs });
+          await send({ ok: true, totalMs, firstMs, cpuMs });
         } catch (error) {
           await send(failure(error));
         }

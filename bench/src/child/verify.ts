@@ -34,17 +34,19 @@ export async function timedRun(
   clientId: string,
   client: BenchClient,
   spec: ResponseSpec,
-): Promise<{ totalMs: number; firstMs: number }> {
+): Promise<{ totalMs: number; firstMs: number; cpuMs: number }> {
   expectedFor(spec.n);
   const digest = new TextDigest();
   let first = -1;
   const model = modelName(spec);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await client.run(model, (text) => {
     if (first < 0) first = performance.now();
     digest.update(text);
   });
   const end = performance.now();
+  const used = process.cpuUsage(cpu);
   verify(clientId, spec.n, digest);
-  return { totalMs: end - start, firstMs: first - start };
+  return { totalMs: end - start, firstMs: first - start, cpuMs: (used.user + used.system) / 1000 };
 }

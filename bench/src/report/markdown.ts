@@ -45,6 +45,36 @@ function throughputSection(results: RunResults): string[] {
     });
     lines.push(`| ${client.label} | ${client.format} | ${cells.join(" | ")} |`);
   }
+  lines.push(...cpuSection(results));
+  return lines;
+}
+
+/** Client CPU time per response for each throughput figure, and its ratio to raw. */
+function cpuSection(results: RunResults): string[] {
+  const plans = results.config.speed.throughput;
+  const head = plans.map((p) => `N=${fmt(p.n)}${p.mode === "frame" ? ", 1 write/frame" : ""}`);
+  const lines = [
+    "",
+    "Client CPU time per response (user + system of the client process, median ms) and its ratio",
+    "to the raw lower bound's: the same work as above without the time a process spends",
+    "descheduled, so it moves less between runs on a busy host.",
+    "",
+    `| client | ${head.map((h) => `${h} CPU ms | × raw`).join(" | ")} |`,
+    `|---|${head.map(() => "---:|---:").join("|")}|`,
+  ];
+  for (const client of results.clients) {
+    const outcome = results.speed.get(client.id);
+    if (!outcome?.ok) continue;
+    const raw = rawFor(results, client);
+    const cells = outcome.value.throughput.map((t, i) => {
+      if (t.cpuMs.length === 0) return "– | –";
+      const median = summarize(t.cpuMs).median;
+      const rawCpu = raw?.throughput[i]?.cpuMs;
+      const r = rawCpu && rawCpu.length > 0 ? ratio(median / summarize(rawCpu).median) : "–";
+      return `${fmt(median, median < 10 ? 2 : 0)} | ${r}`;
+    });
+    lines.push(`| ${client.label} | ${cells.join(" | ")} |`);
+  }
   return lines;
 }
 

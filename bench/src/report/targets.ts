@@ -24,6 +24,11 @@ export function targetRows(results: RunResults): TargetRow[] {
     const ms = outcome?.ok ? outcome.value.throughput[0]?.ms : undefined;
     return ms ? summarize(ms).median : undefined;
   };
+  const cpu = (id: string): number | undefined => {
+    const outcome = results.speed.get(id);
+    const ms = outcome?.ok ? outcome.value.throughput[0]?.cpuMs : undefined;
+    return ms && ms.length > 0 ? summarize(ms).median : undefined;
+  };
   const first = (id: string): number | undefined => {
     const outcome = results.speed.get(id);
     return outcome?.ok ? summarize(outcome.value.overhead.firstUs).median : undefined;
@@ -33,10 +38,18 @@ export function targetRows(results: RunResults): TargetRow[] {
     const ta = time(a);
     const tb = time(b);
     const r = ta !== undefined && tb !== undefined ? ta / tb : undefined;
+    const ca = cpu(a);
+    const cb = cpu(b);
+    const c = ca !== undefined && cb !== undefined ? ca / cb : undefined;
+    const cpuText = c === undefined ? "" : `; client CPU ${ratio(c)}`;
+    let result = verdict(r === undefined ? undefined : check(r));
+    // The verdict is on time, as the targets say; CPU time is shown because on a busy host it
+    // is the steadier figure (a descheduled process accrues wall time, not CPU time).
+    if (r !== undefined && !check(r) && c !== undefined && check(c)) result += " (met on CPU)";
     rows.push({
       target,
-      measured: r === undefined ? "–" : `${a} / ${b} time = ${ratio(r)} (${n})`,
-      verdict: verdict(r === undefined ? undefined : check(r)),
+      measured: r === undefined ? "–" : `${a} / ${b} time = ${ratio(r)}${cpuText} (${n})`,
+      verdict: result,
     });
   };
   timeRatio("@x/ollama within 1.1× of raw", "x-ollama", "raw-ndjson", (r) => r <= 1.1);
