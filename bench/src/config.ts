@@ -1,4 +1,4 @@
-import type { MemoryJob, ResilienceJob, SpeedPlan } from "./child/jobs.js";
+import type { MemoryJob, PairedJob, ResilienceJob, SpeedPlan } from "./child/jobs.js";
 
 /** Everything that differs between the full run and `--quick`. */
 export interface BenchConfig {
@@ -6,6 +6,7 @@ export interface BenchConfig {
   speed: SpeedPlan;
   memory: Pick<MemoryJob, "warmupN" | "n" | "samples"> & { kinds: readonly string[] };
   resilience: Pick<ResilienceJob, "fallback" | "health">;
+  paired: Pick<PairedJob, "stream" | "first">;
   /** Per child process; a child that takes longer is killed and reported as failed. */
   childTimeoutMs: number;
   output: string;
@@ -35,6 +36,10 @@ export const FULL: BenchConfig = {
     fallback: { warmup: 50, reps: 300 },
     health: { refusedReps: 20, hungReps: 2 },
   },
+  paired: {
+    stream: { n: 200_000, reps: 12, warmup: 1 },
+    first: { n: 10, reps: 1000, warmup: 200 },
+  },
   childTimeoutMs: 300_000,
   output: "RESULTS.md",
 };
@@ -54,6 +59,10 @@ export const QUICK: BenchConfig = {
   resilience: {
     fallback: { warmup: 5, reps: 30 },
     health: { refusedReps: 3, hungReps: 1, hungTimeoutMs: 300 },
+  },
+  paired: {
+    stream: { n: 5_000, reps: 2, warmup: 1 },
+    first: { n: 10, reps: 30, warmup: 10 },
   },
   childTimeoutMs: 60_000,
   output: ".out/RESULTS.quick.md",

@@ -9,7 +9,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
-import type { ChildMessage, Job, MemoryResult, ResilienceResult } from "./child/jobs.js";
+import type {
+  ChildMessage,
+  Job,
+  MemoryResult,
+  PairedResult,
+  ResilienceResult,
+} from "./child/jobs.js";
 import { runJob, startServer } from "./child-process.js";
 import { CLIENTS } from "./clients/registry.js";
 import { FULL, QUICK } from "./config.js";
@@ -126,6 +132,22 @@ async function main(): Promise<void> {
         ...config.resilience,
       });
       results.resilience = toOutcome<ResilienceResult>(message) as Outcome<ResilienceResult>;
+    }
+    const ids = new Set(clients.map((client) => client.id));
+    const pairs = (
+      [
+        ["x-ollama", "x-chain-ollama"],
+        ["x-openai", "x-chain-openai"],
+      ] as [string, string][]
+    ).filter(([a, b]) => ids.has(a) && ids.has(b));
+    if (pairs.length > 0) {
+      const message = await run("chain overhead, paired in one process", {
+        kind: "paired",
+        origin: server.origin,
+        pairs,
+        ...config.paired,
+      });
+      results.paired = toOutcome<PairedResult>(message);
     }
   } finally {
     await server.stop();

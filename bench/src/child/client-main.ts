@@ -6,6 +6,7 @@
  */
 import { findClient } from "../clients/registry.js";
 import { measureMemory } from "../measure/memory.js";
+import { measurePaired } from "../measure/paired.js";
 import { measureResilience } from "../measure/resilience.js";
 import type { ChildMessage, Job } from "./jobs.js";
 import { serveSession } from "./session.js";
@@ -13,6 +14,7 @@ import { VerificationError } from "./verify.js";
 
 async function runJob(job: Exclude<Job, { kind: "session" }>): Promise<ChildMessage> {
   if (job.kind === "resilience") return { ok: true, result: await measureResilience(job) };
+  if (job.kind === "paired") return { ok: true, result: await measurePaired(job) };
   const client = await findClient(job.client).create({ origin: job.origin });
   try {
     return { ok: true, result: await measureMemory(job, client) };

@@ -77,8 +77,37 @@ export interface ResilienceJob {
   health: { refusedReps: number; hungReps: number; hungTimeoutMs?: number };
 }
 
+/**
+ * A client and its one-member chain, measured in turns inside one process (see
+ * `measure/paired.ts`): streaming time at `stream.n` chunks and first-chunk time at `first.n`.
+ */
+export interface PairedJob {
+  kind: "paired";
+  origin: string;
+  /** `[client, same client in a chain]` ids. */
+  pairs: [string, string][];
+  stream: { n: number; reps: number; warmup: number };
+  first: { n: number; reps: number; warmup: number };
+}
+
+/** Samples of one pair; index 0 is the client, 1 the chain. */
+export interface PairedRow {
+  base: string;
+  candidate: string;
+  streamN: number;
+  streamMs: [number[], number[]];
+  streamCpuMs: [number[], number[]];
+  firstN: number;
+  firstUs: [number[], number[]];
+}
+
+/** Result of a {@link PairedJob}. */
+export interface PairedResult {
+  rows: PairedRow[];
+}
+
 /** Any job a child process runs. */
-export type Job = SessionJob | MemoryJob | ResilienceJob;
+export type Job = SessionJob | MemoryJob | ResilienceJob | PairedJob;
 
 /** Timings of one throughput figure, in milliseconds per response. */
 export interface ThroughputResult extends ThroughputPlan {
@@ -141,5 +170,5 @@ export interface ResilienceResult {
 
 /** What a child process sends back over IPC. */
 export type ChildMessage =
-  | { ok: true; result: MemoryResult | ResilienceResult }
+  | { ok: true; result: MemoryResult | ResilienceResult | PairedResult }
   | { ok: false; error: string; verification: boolean };

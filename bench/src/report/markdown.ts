@@ -138,6 +138,40 @@ function memorySection(results: RunResults): string[] {
   return lines;
 }
 
+/** The chain-overhead pairs measured in one process. */
+function pairedSection(results: RunResults): string[] {
+  const paired = results.paired;
+  if (!paired) return [];
+  const lines = [
+    "## Chain overhead, paired in one process",
+    "",
+    "Each adapter and the same adapter in a one-member chain, in one process, taking turns",
+    "response by response (ABBA order): both share the heap, the JIT profile of the adapter and",
+    "any background load, which separate processes do not (their spread on a shared machine is",
+    "larger than the few per cent measured here). Medians (min–max).",
+    "",
+  ];
+  if (!paired.ok) return [...lines, `**FAILED**: ${paired.error}`, ""];
+  lines.push(
+    "| pair | streaming ms | × | client CPU ms | × | first chunk µs | added |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const row of paired.value.rows) {
+    for (const side of [0, 1] as const) {
+      const ms = summarize(row.streamMs[side]);
+      const cpu = summarize(row.streamCpuMs[side]);
+      const first = summarize(row.firstUs[side]);
+      const base = side === 0;
+      const r = (a: number, b: number) => (base ? "1.00×" : ratio(a / b));
+      lines.push(
+        `| ${base ? row.base : row.candidate} (N=${fmt(row.streamN)} / ${fmt(row.firstN)}) | ${fmtSummary(ms)} | ${r(ms.median, summarize(row.streamMs[0]).median)} | ${fmt(cpu.median)} | ${r(cpu.median, summarize(row.streamCpuMs[0]).median)} | ${fmtSummary(first)} | ${base ? "" : `${fmt(first.median - summarize(row.firstUs[0]).median, 1)} µs`} |`,
+      );
+    }
+  }
+  lines.push("");
+  return lines;
+}
+
 function resilienceSection(results: RunResults): string[] {
   const outcome = results.resilience;
   if (!outcome) return [];
@@ -247,6 +281,7 @@ export function renderMarkdown(results: RunResults): string {
     "",
     ...memorySection(results),
     "",
+    ...pairedSection(results),
     ...resilienceSection(results),
     "",
     ...bundleSection(results),

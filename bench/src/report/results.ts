@@ -1,4 +1,10 @@
-import type { ChildMessage, MemoryResult, ResilienceResult, SpeedResult } from "../child/jobs.js";
+import type {
+  ChildMessage,
+  MemoryResult,
+  PairedResult,
+  ResilienceResult,
+  SpeedResult,
+} from "../child/jobs.js";
 import type { ClientDefinition } from "../clients/types.js";
 import type { BenchConfig } from "../config.js";
 import type { BundleRow } from "./bundle-size.js";
@@ -19,6 +25,8 @@ export interface RunResults {
   speed: Map<string, Outcome<SpeedResult>>;
   memory: Map<string, Outcome<MemoryResult>>;
   resilience?: Outcome<ResilienceResult>;
+  /** Chain overhead measured in pairs in one process. */
+  paired?: Outcome<PairedResult>;
   bundles: BundleRow[];
 }
 
@@ -38,6 +46,7 @@ export function failures(results: RunResults): string[] {
   for (const [id, outcome] of results.memory) {
     if (!outcome.ok) lines.push(`memory ${id}: ${outcome.error}`);
   }
+  if (results.paired && !results.paired.ok) lines.push(`paired: ${results.paired.error}`);
   const resilience = results.resilience;
   if (resilience && !resilience.ok) lines.push(`resilience: ${resilience.error}`);
   if (resilience?.ok) {
