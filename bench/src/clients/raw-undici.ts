@@ -18,26 +18,36 @@ const D = 0x64; // "d" of "data:"
 const CR = 0x0d;
 const LF = 0x0a;
 
+/** A line handler: `buffer[start..end)` is one line without its LF. */
+export type LineHandler = (buffer: Buffer, start: number, end: number) => void;
+
 /**
- * Calls `line(buffer, start, end)` for every complete LF-terminated line of the body; only a line
- * split across two reads is copied (the rest is parsed in place).
+ * Splits bytes into LF-terminated lines, calling `line` for each complete one; only a line split
+ * across two reads is copied (the rest is parsed in place).
  */
-async function forEachLine(
-  body: AsyncIterable<Buffer>,
-  line: (buffer: Buffer, start: number, end: number) => void,
-): Promise<boolean> {
-  let tail: Buffer | undefined;
-  for await (const chunk of body) {
+export class ByteLines {
+  #tail: Buffer | undefined;
+
+  constructor(private readonly line: LineHandler) {}
+
+  /** Whether an incomplete line is pending (the body ended mid-line if so). */
+  get pending(): boolean {
+    return this.#tail !== undefined;
+  }
+
+  push(chunk: Buffer): void {
+    const line = this.line;
     let start = 0;
     let end = chunk.indexOf(LF);
+    const tail = this.#tail;
     if (tail !== undefined) {
       if (end === -1) {
-        tail = Buffer.concat([tail, chunk]);
-        continue;
+        this.#tail = Buffer.concat([tail, chunk]);
+        return;
       }
       const joined = Buffer.concat([tail, chunk.subarray(0, end)]);
       line(joined, 0, joined.length);
-      tail = undefined;
+      this.#tail = undefined;
       start = end + 1;
       end = chunk.indexOf(LF, start);
     }
@@ -46,9 +56,36 @@ async function forEachLine(
       start = end + 1;
       end = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) tail = chunk.subarray(start);
+    if (start < chunk.length) this.#tail = chunk.subarray(start);
   }
-  return tail === undefined;
+}
+
+/** Calls `line` for every complete line of the body; false if it ended mid-line. */
+async function forEachLine(body: AsyncIterable<Buffer>, line: LineHandler): Promise<boolean> {
+  const lines = new ByteLines(line);
+  for await (const chunk of body) lines.push(chunk);
+  return !lines.pending;
+}
+
+/**
+ * An SSE line handler for single-line `data:` events: passes each delta's content to `onText`
+ * and calls `onDone` at `[DONE]`.
+ */
+export function sseDataLine(onText: (text: string) => void, onDone: () => void): LineHandler {
+  return (buffer, start, end) => {
+    const stop = end > start && buffer[end - 1] === CR ? end - 1 : end;
+    if (stop - start <= 5 || buffer[start] !== D) return;
+    // "data:" with an optional space.
+    const from = buffer[start + 5] === 0x20 ? start + 6 : start + 5;
+    const data = buffer.toString("utf8", from, stop);
+    if (data === "[DONE]") {
+      onDone();
+      return;
+    }
+    const frame = JSON.parse(data) as OpenAIFrame;
+    const content = frame.choices?.[0]?.delta?.content;
+    if (content) onText(content);
+  };
 }
 
 async function post(dispatcher: Agent, url: string, body: string) {
@@ -102,20 +139,12 @@ export async function createRawSseClient(context: ClientContext): Promise<BenchC
         JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
       );
       let done = false;
-      await forEachLine(body as AsyncIterable<Buffer>, (buffer, start, end) => {
-        const stop = end > start && buffer[end - 1] === CR ? end - 1 : end;
-        if (stop - start <= 5 || buffer[start] !== D) return;
-        // "data:" with an optional space.
-        const from = buffer[start + 5] === 0x20 ? start + 6 : start + 5;
-        const data = buffer.toString("utf8", from, stop);
-        if (data === "[DONE]") {
+      await forEachLine(
+        body as AsyncIterable<Buffer>,
+        sseDataLine(onText, () => {
           done = true;
-          return;
-        }
-        const frame = JSON.parse(data) as OpenAIFrame;
-        const content = frame.choices?.[0]?.delta?.content;
-        if (content) onText(content);
-      });
+        }),
+      );
       if (!done) throw new Error("truncated SSE stream");
     },
     close: () => dispatcher.close(),

@@ -72,7 +72,11 @@ describe("public runtime API", () => {
   });
 
   it("exports exactly these values from @x/core/testing", () => {
-    expect(Object.keys(testing).sort()).toEqual(["createMockAdapter", "textSteps"]);
+    expect(Object.keys(testing).sort()).toEqual([
+      "createMockAdapter",
+      "drainPreferringTakeBuffered",
+      "textSteps",
+    ]);
   });
 });
 

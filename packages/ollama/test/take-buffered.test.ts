@@ -1,4 +1,5 @@
 import { getTakeBuffered, type StreamChunk } from "@x/core";
+import { drainPreferringTakeBuffered } from "@x/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OllamaAdapter } from "../src/index.js";
 import { type Loopback, serveNdjson, startServer } from "./loopback-server.js";
@@ -25,30 +26,6 @@ async function viaNext(stream: AsyncIterable<StreamChunk>) {
   }
 }
 
-/** Pulls with `takeBuffered` first and `next()` only when it has nothing. */
-async function viaTake(stream: AsyncIterator<StreamChunk>) {
-  const take = getTakeBuffered(stream)!;
-  const chunks: StreamChunk[] = [];
-  let taken = 0;
-  let error: unknown;
-  try {
-    for (;;) {
-      const chunk = take.call(stream);
-      if (chunk !== undefined) {
-        taken++;
-        chunks.push(chunk);
-        continue;
-      }
-      const result = await stream.next();
-      if (result.done) break;
-      chunks.push(result.value);
-    }
-  } catch (caught) {
-    error = caught;
-  }
-  return { chunks, taken, error };
-}
-
 /** Measured figures differ between two runs; everything else must be identical. */
 const untimed = (chunks: StreamChunk[]) =>
   chunks.map((c) => (c.type === "done" ? { ...c, timings: undefined } : c));
@@ -64,9 +41,9 @@ describe("takeBuffered (the synchronous fast path @x/core defines)", () => {
     fixtureName = name;
     const adapter = new OllamaAdapter({ baseUrl: server.url, model: "m" });
     const expected = await viaNext(adapter.stream(hi));
-    const stream = adapter.stream(hi)[Symbol.asyncIterator]();
+    const stream = adapter.stream(hi);
     expect(getTakeBuffered(stream)!.call(stream)).toBeUndefined(); // nothing sent yet
-    const got = await viaTake(stream);
+    const got = await drainPreferringTakeBuffered(stream);
     expect(untimed(got.chunks)).toEqual(untimed(expected.chunks));
     expect(String(got.error)).toBe(String(expected.error));
     // The first chunk of a read comes through next(); later ones of the same read are taken.

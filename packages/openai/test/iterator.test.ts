@@ -1,4 +1,5 @@
 import { AbortedError, getTakeBuffered, ProviderError, type StreamChunk } from "@x/core";
+import { drainPreferringTakeBuffered } from "@x/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OpenAIAdapter } from "../src/index.js";
 import { FixtureServer, sse } from "./fixture-server.js";
@@ -121,30 +122,6 @@ describe("return() while the request waits for headers", () => {
 });
 
 describe("takeBuffered (the synchronous fast path @x/core defines)", () => {
-  /** Pulls with `takeBuffered` first and `next()` only when it has nothing. */
-  async function pullPreferringTake(stream: AsyncIterator<StreamChunk>) {
-    const take = getTakeBuffered(stream)!;
-    const chunks: StreamChunk[] = [];
-    let taken = 0;
-    let error: unknown;
-    try {
-      for (;;) {
-        const chunk = take.call(stream);
-        if (chunk !== undefined) {
-          taken++;
-          chunks.push(chunk);
-          continue;
-        }
-        const result = await stream.next();
-        if (result.done) break;
-        chunks.push(result.value);
-      }
-    } catch (caught) {
-      error = caught;
-    }
-    return { chunks, taken, error };
-  }
-
   it.each([
     "t1-openai-text.sse",
     "t3-openai-tool-fragments.sse",
@@ -156,9 +133,9 @@ describe("takeBuffered (the synchronous fast path @x/core defines)", () => {
     server.answer(sse(name));
     const expected = await drain(adapter.stream(hi));
     server.answer(sse(name));
-    const stream = adapter.stream(hi)[Symbol.asyncIterator]();
+    const stream = adapter.stream(hi);
     expect(getTakeBuffered(stream)!.call(stream)).toBeUndefined(); // nothing sent yet
-    const got = await pullPreferringTake(stream);
+    const got = await drainPreferringTakeBuffered(stream);
     // Measured figures differ between two runs; everything else must be identical.
     const untimed = (chunks: StreamChunk[]) =>
       chunks.map((c) => (c.type === "done" ? { ...c, timings: undefined, tokensPerSec: 0 } : c));

@@ -19,3 +19,36 @@ describe("takeBuffered", () => {
     expect(getTakeBuffered(buffered)?.call(buffered)).toBe(chunk);
   });
 });
+
+describe("drainPreferringTakeBuffered", () => {
+  it("takes what the iterator has buffered and awaits next() otherwise", async () => {
+    const { drainPreferringTakeBuffered } = await import("../testing/take-buffered-drain.js");
+    const chunks: StreamChunk[] = [1, 2, 3, 4].map((i) => ({ type: "content", content: `${i}` }));
+    let index = 0;
+    let buffered = 0;
+    const iterator = {
+      [takeBuffered]: (): StreamChunk | undefined => {
+        if (buffered === 0 || index >= chunks.length) return undefined;
+        buffered--;
+        return chunks[index++];
+      },
+      next: async (): Promise<IteratorResult<StreamChunk>> => {
+        if (index >= chunks.length) return { done: true, value: undefined };
+        buffered = 1;
+        return { done: false, value: chunks[index++]! };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    const got = await drainPreferringTakeBuffered(iterator);
+    expect(got.chunks).toEqual(chunks);
+    expect(got.taken).toBe(2);
+    expect(got.error).toBeUndefined();
+    await expect(
+      drainPreferringTakeBuffered({
+        [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }),
+      }),
+    ).rejects.toThrow(TypeError);
+  });
+});
