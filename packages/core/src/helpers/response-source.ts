@@ -123,13 +123,13 @@ export class ResponseSource {
 
   // ---- undici's DispatchHandler (called by undici, not by adapters) -------------------------
 
-  /** @internal */
+  /** Called by undici (the dispatch handler protocol). */
   onRequestStart(controller: DispatchControllerLike): void {
     this.#controller = controller;
     if (this.#abortReason !== undefined) controller.abort(this.#abortReason);
   }
 
-  /** @internal */
+  /** Called by undici (the dispatch handler protocol). */
   onResponseStart(
     controller: DispatchControllerLike,
     statusCode: number,
@@ -146,7 +146,7 @@ export class ResponseSource {
     }
   }
 
-  /** @internal */
+  /** Called by undici (the dispatch handler protocol). */
   onResponseData(controller: DispatchControllerLike, chunk: Uint8Array): void {
     if (this.#failed) return;
     const waiter = this.#waiter;
@@ -160,7 +160,7 @@ export class ResponseSource {
     if (this.#queued >= HIGH_WATER_MARK) controller.pause();
   }
 
-  /** @internal */
+  /** Called by undici (the dispatch handler protocol). */
   onResponseEnd(): void {
     if (this.#failed) return;
     this.#ended = true;
@@ -171,7 +171,7 @@ export class ResponseSource {
     }
   }
 
-  /** @internal */
+  /** Called by undici (the dispatch handler protocol). */
   onResponseError(_controller: DispatchControllerLike | undefined, error: Error): void {
     this.#fail(error);
   }
