@@ -18,7 +18,7 @@ export interface ErrorContext {
 }
 
 /** Largest error body we read (Ollama's are a few hundred bytes). */
-export const MAX_ERROR_BODY = 64 * 1024;
+const MAX_ERROR_BODY = 64 * 1024;
 
 /**
  * Turns whatever a request or body read threw into the adapter's typed error:

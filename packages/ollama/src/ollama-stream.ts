@@ -13,12 +13,7 @@ import {
   takeBuffered,
 } from "@x/core";
 import type { Dispatcher } from "undici";
-import {
-  type ErrorContext,
-  httpError,
-  MAX_ERROR_BODY,
-  mapOllamaError,
-} from "./map-ollama-error.js";
+import { type ErrorContext, httpError, mapOllamaError } from "./map-ollama-error.js";
 import { errorLineMessage, toDoneChunk, toToolCalls } from "./map-ollama-frame.js";
 import { OllamaProtocolError } from "./ollama-errors.js";
 import type { OllamaChatFrame } from "./ollama-wire.js";
@@ -88,14 +83,9 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
     // Without limits and without a caller signal nothing can fire: skip the deadline entirely
     // (it costs a listener and timers per request). When it fires, it aborts the request.
     const { timeouts } = input;
-    if (
-      input.signal !== undefined ||
-      isLimit(timeouts.firstChunkMs) ||
-      isLimit(timeouts.idleMs) ||
-      isLimit(timeouts.totalMs)
-    ) {
+    if (StreamDeadline.isNeeded(timeouts, input.signal)) {
       const source = this.#source;
-      this.#deadline = new StreamDeadline(timeouts, input.signal, () => source.abort(CANCELLED));
+      this.#deadline = new StreamDeadline(timeouts, input.signal, () => source.abort());
     }
   }
 
@@ -105,21 +95,18 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
 
   /** `@x/core`'s `takeBuffered`: the next decoded chunk, when `next()` would need no read. */
   [takeBuffered](): StreamChunk | undefined {
-    if (
-      this.#busy === undefined &&
-      this.#head < this.#queue.length &&
-      (this.#deadline?.reason === undefined || this.#sawDone)
-    ) {
-      return this.#queue[this.#head++];
-    }
-    return undefined;
+    return this.#busy === undefined && this.#hasReady() ? this.#queue[this.#head++] : undefined;
+  }
+
+  /** A decoded chunk can be handed out (an abort or timeout stops that, unless done arrived). */
+  #hasReady(): boolean {
+    return (
+      this.#head < this.#queue.length && (this.#deadline?.reason === undefined || this.#sawDone)
+    );
   }
 
   next(): Promise<IteratorResult<StreamChunk, undefined>> {
-    if (
-      this.#head < this.#queue.length &&
-      (this.#deadline?.reason === undefined || this.#sawDone)
-    ) {
+    if (this.#hasReady()) {
       return Promise.resolve({ value: this.#queue[this.#head++]!, done: false });
     }
     if (this.#busy !== undefined) {
@@ -201,7 +188,7 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
     if (this.#closed) return;
     deadline?.started();
     if (source.status < 200 || source.status > 299) {
-      const text = await readResponseText(source, MAX_ERROR_BODY, CANCELLED);
+      const text = await readResponseText(source);
       throw httpError(source.status, source.headers, text, input.context);
     }
     this.#decoder = new NdjsonDecoder({
@@ -375,18 +362,10 @@ export class OllamaChatStream implements AsyncIterableIterator<StreamChunk, unde
     // is aborted at once, also while waiting for headers (a hedged attempt that lost: the socket
     // closes now, not when the model has loaded), with a shared error so undici builds no error
     // and stack trace per request (~50 µs, bench/PROFILING.md §2).
-    if (this.#opened) this.#source.abort(this.#sawDone ? RELEASED : CANCELLED);
+    if (!this.#opened) return;
+    if (this.#sawDone) this.#source.release();
+    else this.#source.abort();
   }
-}
-
-/** Shared reason for ending a request whose done frame was read before its last bytes. */
-const RELEASED = new Error("response released after the done frame");
-
-/** Shared reason for aborting a request: `return()`, a caller abort or a time limit. */
-const CANCELLED = new Error("request cancelled");
-
-function isLimit(ms: number | undefined): boolean {
-  return typeof ms === "number" && Number.isFinite(ms) && ms >= 0;
 }
 
 function linePosition(base: number, lines: readonly string[], index: number): number {

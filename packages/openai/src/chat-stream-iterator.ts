@@ -12,7 +12,7 @@ import {
   takeBuffered,
 } from "@x/core";
 import type { Dispatcher } from "undici";
-import { MAX_ERROR_BODY, mapBodyError, mapHttpError, mapRequestError } from "./map-openai-error.js";
+import { mapBodyError, mapHttpError, mapRequestError } from "./map-openai-error.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 import { OpenAIStreamState } from "./openai-stream.js";
 
@@ -119,6 +119,8 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
   [takeBuffered](): StreamChunk | undefined {
     if (this.#running) return undefined;
     const out = this.#out;
+    // `out` is emptied once per read (in #slow), not per chunk: `length = 0` drops its backing
+    // store, and the next push would allocate a new one.
     if (this.#index >= out.length && this.#events !== undefined) this.#handle();
     if (this.#index >= out.length) return undefined;
     const deadline = this.#deadline;
@@ -130,16 +132,12 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
 
   /** The next result if it needs no read: a decoded chunk, a deferred error, or the end. */
   #ready(): Promise<IteratorResult<StreamChunk>> | undefined {
-    const out = this.#out;
-    // `out` is emptied once per read (in #slow), not per chunk: `length = 0` drops its backing
-    // store, and the next push would allocate a new one.
-    if (this.#index >= out.length && this.#events !== undefined) this.#handle();
-    if (this.#index < out.length) {
-      const deadline = this.#deadline;
-      if (deadline !== undefined && deadline.reason !== undefined && this.#phase === "streaming") {
-        return Promise.reject(this.#fail(deadline.error(this.#state.errorOptions())));
-      }
-      return Promise.resolve({ value: out[this.#index++]!, done: false });
+    // Only called while no step runs, so this takes any chunk that is ready.
+    const chunk = this[takeBuffered]();
+    if (chunk !== undefined) return Promise.resolve({ value: chunk, done: false });
+    // Chunks left but not handed out: the deadline fired while streaming.
+    if (this.#index < this.#out.length) {
+      return Promise.reject(this.#fail(this.#deadline!.error(this.#state.errorOptions())));
     }
     if (this.#deferred !== undefined) {
       const error = this.#deferred;
@@ -205,14 +203,9 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
     this.#source = source;
     let deadline: StreamDeadline | undefined;
     const timeouts = r.timeouts;
-    if (
-      r.signal !== undefined ||
-      isLimit(timeouts.firstChunkMs) ||
-      isLimit(timeouts.idleMs) ||
-      isLimit(timeouts.totalMs)
-    ) {
+    if (StreamDeadline.isNeeded(timeouts, r.signal)) {
       // Fires on the caller's abort and on every limit, and aborts the request.
-      deadline = new StreamDeadline(timeouts, r.signal, () => source.abort(CANCELLED));
+      deadline = new StreamDeadline(timeouts, r.signal, () => source.abort());
       this.#deadline = deadline;
       deadline.throwIfFired(this.#requestErrorOptions());
     }
@@ -243,7 +236,7 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
       const options = this.#requestErrorOptions();
       let text: string;
       try {
-        text = await readResponseText(source, MAX_ERROR_BODY, RELEASED);
+        text = await readResponseText(source);
       } catch (cause) {
         throw mapBodyError(cause, deadline, options, this.#cancelled);
       }
@@ -276,7 +269,7 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
     const limit = this.#request.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     let text: string;
     try {
-      text = await readResponseText(source, limit + 1, RELEASED);
+      text = await readResponseText(source, limit + 1);
     } catch (cause) {
       throw mapBodyError(cause, deadline, state.errorOptions(cause), this.#cancelled);
     }
@@ -412,7 +405,8 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
     // A complete response is left alone (its connection is already back in the pool); otherwise
     // the request is aborted with a shared error, so undici builds no error and stack trace per
     // request (~50 µs; bench/PROFILING.md §2).
-    this.#source?.abort(complete ? RELEASED : CANCELLED);
+    if (complete) this.#source?.release();
+    else this.#source?.abort();
   }
 }
 
@@ -422,18 +416,4 @@ export class ChatStreamIterator implements AsyncIterableIterator<StreamChunk> {
  */
 function legacyErrorField(name: string, value: string): SseEvent | undefined {
   return name === "error" ? { data: value, event: "error" } : undefined;
-}
-
-/** Shared reason for ending a request whose terminal frame was read before its last bytes. */
-const RELEASED = new Error("response released after the terminal frame");
-
-/** Shared reason for aborting a request: `return()`, a caller abort or a time limit. */
-const CANCELLED = new Error("request cancelled");
-
-/** Longest delay `setTimeout` honours (the bound `StreamDeadline` uses). */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** A limit `StreamDeadline` arms a timer for (the same test): anything else means none. */
-function isLimit(ms: number | undefined): boolean {
-  return typeof ms === "number" && ms >= 0 && ms <= MAX_TIMER_MS;
 }

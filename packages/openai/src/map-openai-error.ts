@@ -10,7 +10,7 @@ import type { Dispatcher } from "undici";
 import { OpenAIProtocolError, OpenAIUnavailableError } from "./openai-errors.js";
 
 /** Most of an error body worth reading: the rest is dropped, never buffered. */
-export const MAX_ERROR_BODY = 64 * 1024;
+const MAX_ERROR_BODY = 64 * 1024;
 
 /**
  * Maps a failure of undici `request()` (before response headers): a fired deadline or caller

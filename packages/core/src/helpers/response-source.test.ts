@@ -63,7 +63,7 @@ describe("ResponseSource", () => {
       }
       expect(text).toBe("abcdef");
       expect(source.complete).toBe(true);
-      source.abort(new Error("no-op after completion"));
+      source.release(); // a no-op after completion: the connection stays for reuse
       // undici marks the connection free again on the next setImmediate.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -143,6 +143,17 @@ describe("ResponseSource", () => {
     await s.closed();
   });
 
+  it("release() aborts an incomplete response (socket closed) and rejects a pending read", async () => {
+    const s = await serve((res) => res.write("part")); // never ends
+    const source = send(s.origin);
+    await source.headersReceived();
+    await source.read();
+    const pending = source.read();
+    source.release();
+    await expect(pending).rejects.toBeInstanceOf(Error);
+    await s.closed();
+  });
+
   it("readResponseText() stops at the limit and aborts the rest", async () => {
     const s = await serve((res) => {
       res.statusCode = 500;
@@ -152,7 +163,7 @@ describe("ResponseSource", () => {
     const source = send(s.origin);
     await source.headersReceived();
     expect(source.status).toBe(500);
-    const text = await readResponseText(source, 100, new Error("enough"));
+    const text = await readResponseText(source, 100);
     expect(text.length).toBeGreaterThanOrEqual(100);
     await s.closed();
   });

@@ -191,6 +191,16 @@ describe("StreamDeadline", () => {
     expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
+  it("isNeeded: only with a caller signal or a usable limit", () => {
+    expect(StreamDeadline.isNeeded({}, undefined)).toBe(false);
+    expect(
+      StreamDeadline.isNeeded({ idleMs: Number.POSITIVE_INFINITY, totalMs: -1 }, undefined),
+    ).toBe(false);
+    expect(StreamDeadline.isNeeded({ firstChunkMs: 2 ** 31 }, undefined)).toBe(false);
+    expect(StreamDeadline.isNeeded({ idleMs: 0 }, undefined)).toBe(true);
+    expect(StreamDeadline.isNeeded({}, new AbortController().signal)).toBe(true);
+  });
+
   it("removes the abort listener once a limit fires", () => {
     const controller = new AbortController();
     new StreamDeadline({ totalMs: 5 }, controller.signal);

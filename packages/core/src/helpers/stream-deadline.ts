@@ -65,6 +65,19 @@ export class StreamDeadline {
     }
   }
 
+  /**
+   * Whether a deadline for `timeouts` and `signal` could ever fire: a caller signal or at least
+   * one usable limit. When not, an adapter can skip creating one (and its listener and timers).
+   */
+  static isNeeded(timeouts: Timeouts, signal: AbortSignal | undefined): boolean {
+    return (
+      signal !== undefined ||
+      isLimit(timeouts.firstChunkMs) ||
+      isLimit(timeouts.idleMs) ||
+      isLimit(timeouts.totalMs)
+    );
+  }
+
   /** Fires on caller abort or on any limit (created on first access). */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
