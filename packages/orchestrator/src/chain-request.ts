@@ -116,8 +116,7 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
       // A chunk the member has already decoded: no promise of the member's and no `.then`.
       const chunk = this.#take?.call(forward);
       if (chunk !== undefined && chunk.type !== "done") {
-        if (chunk.type === "content") this.#shown.content.add(chunk.content);
-        else this.#shown.track(chunk);
+        this.#shown.track(chunk);
         return Promise.resolve({ done: false, value: chunk });
       }
       this.#busy = true;
@@ -155,15 +154,8 @@ export class ChainRequest implements AsyncIterableIterator<StreamChunk> {
     if (current === undefined) return this.#ended(); // return() was called meanwhile
     if (result.done) return this.#failAfterCommit(this.truncated(current));
     const chunk = result.value;
-    switch (chunk.type) {
-      case "content":
-        this.#shown.content.add(chunk.content);
-        break;
-      case "done":
-        return this.#complete(chunk);
-      default:
-        this.#shown.track(chunk);
-    }
+    if (chunk.type === "done") return this.#complete(chunk);
+    this.#shown.track(chunk);
     this.#busy = false;
     return result;
   };
