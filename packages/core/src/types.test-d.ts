@@ -1,4 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
+import type { SseEvent } from "./http.js";
 import {
   type AdapterError,
   type AIAdapter,
@@ -12,7 +13,6 @@ import {
   ProtocolError,
   RateLimitError,
   type ResetChunk,
-  type SseEvent,
   type StreamChunk,
   type StreamOptions,
   StreamTimeoutError,

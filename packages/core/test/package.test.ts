@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as core from "@x/core";
+import * as http from "@x/core/http";
 import * as testing from "@x/core/testing";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,39 +33,17 @@ describe("public runtime API", () => {
       "AdapterError",
       "AuthenticationError",
       "ContextLengthError",
-      "DEFAULT_MAX_FRAME_SIZE",
       "HttpError",
       "InvalidRequestError",
       "ModelLoadingTimeoutError",
       "ModelNotFoundError",
-      "NdjsonDecoder",
       "ProtocolError",
       "ProviderError",
       "RateLimitError",
-      "ResponseSource",
       "ServerError",
-      "SseDecoder",
-      "StreamDeadline",
       "StreamTimeoutError",
-      "TextAccumulator",
       "UnavailableError",
-      "brand",
       "collect",
-      "createHttpError",
-      "createToolCallId",
-      "decodeNdjson",
-      "decodeSse",
-      "getHeader",
-      "getTakeBuffered",
-      "hasBrand",
-      "mergeTimeouts",
-      "parseErrorBody",
-      "parseRetryAfter",
-      "parseToolArguments",
-      "readResponseText",
-      "redact",
-      "secretsFromHeaders",
-      "takeBuffered",
       "textStream",
       "toReadableStream",
       "toSSE",
@@ -72,10 +51,39 @@ describe("public runtime API", () => {
   });
 
   it("exports exactly these values from @x/core/testing", () => {
-    expect(Object.keys(testing).sort()).toEqual([
-      "createMockAdapter",
-      "drainPreferringTakeBuffered",
-      "textSteps",
+    expect(Object.keys(testing).sort()).toEqual(["createMockAdapter", "textSteps"]);
+  });
+
+  it("exports exactly these values from @x/core/http", () => {
+    expect(Object.keys(http).sort()).toEqual([
+      "DEFAULT_MAX_FRAME_SIZE",
+      "MAX_ERROR_BODY_BYTES",
+      "MAX_SUCCESS_BODY_BYTES",
+      "MAX_TIMER_MS",
+      "NdjsonDecoder",
+      "SseDecoder",
+      "StreamDeadline",
+      "TextAccumulator",
+      "brand",
+      "buildHeaders",
+      "collectSecrets",
+      "createHttpError",
+      "createToolCallId",
+      "decodeNdjson",
+      "decodeSse",
+      "getHeader",
+      "hasBrand",
+      "isNoLimit",
+      "mergeTimeouts",
+      "parseErrorBody",
+      "parseRetryAfter",
+      "parseToolArguments",
+      "readBody",
+      "redact",
+      "resolveBaseUrl",
+      "secretsFromHeaders",
+      "timeLimitProblem",
+      "timeoutsProblem",
     ]);
   });
 });
@@ -83,6 +91,7 @@ describe("public runtime API", () => {
 describe("a second copy of the built package", () => {
   let copyDir: string;
   let copy: typeof core;
+  let copyHttp: typeof http;
 
   beforeAll(async () => {
     // A real second install: the same files at another path, so Node loads new class objects.
@@ -93,6 +102,9 @@ describe("a second copy of the built package", () => {
     copy = (await import(
       /* @vite-ignore */ pathToFileURL(join(target, "dist", "index.js")).href
     )) as typeof core;
+    copyHttp = (await import(
+      /* @vite-ignore */ pathToFileURL(join(target, "dist", "http.js")).href
+    )) as typeof http;
   });
 
   afterAll(() => {
@@ -107,7 +119,7 @@ describe("a second copy of the built package", () => {
   });
 
   it("recognises each other's errors through isInstance()", () => {
-    const foreign = copy.createHttpError({
+    const foreign = copyHttp.createHttpError({
       provider: "p",
       status: 429,
       headers: { "retry-after": "1" },

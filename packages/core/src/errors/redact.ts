@@ -23,7 +23,15 @@ const SECRET_PATTERNS: RegExp[] = [
   // when it is long; a short `sk-` run needs a boundary, so `risk-free` stays as it is.
   /(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}|sk-[A-Za-z0-9_-]{20,}/g,
   /(?<![A-Za-z0-9])gsk_[A-Za-z0-9]{8,}|gsk_[A-Za-z0-9]{20,}/g,
+  // Anthropic keys (`sk-ant-...`) are covered above; Google keys:
+  /\bAIza[A-Za-z0-9_-]{30,}/g,
 ];
+
+/** Userinfo in any URL (`https://user:pass@host`), whatever the values look like. */
+const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^/?#@\s"']+@/gi;
+/** Query values named like credentials (`?api_key=`, `&token=`, ...). */
+const SECRET_QUERY_VALUE =
+  /([?&](?:api[-_]?key|key|token|access[-_]?token|auth|secret|password|sig|signature)=)[^&#\s"']+/gi;
 
 /**
  * Removes credentials from `text`: every literal in `secrets` (API keys the adapter knows) and
@@ -41,6 +49,8 @@ export function redact(text: string, secrets: readonly string[] = []): string {
       out = out.replace(pattern, REDACTED);
     }
   }
+  if (out.includes("@")) out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
+  if (out.includes("=")) out = out.replace(SECRET_QUERY_VALUE, `$1${REDACTED}`);
   return out;
 }
 
