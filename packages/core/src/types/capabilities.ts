@@ -13,4 +13,10 @@ export interface Capabilities {
   jsonSchema: boolean;
   /** Reports token usage on the `done` chunk. */
   usage: boolean;
+  /**
+   * Continues a trailing assistant message (an "assistant prefill") instead of answering it.
+   * A fallback chain's `midStream: "continue"` hands a partial answer only to members that set
+   * this; absent means `false`.
+   */
+  assistantPrefill?: boolean;
 }
