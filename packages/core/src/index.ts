@@ -39,6 +39,7 @@ export type { Message, Role } from "./types/message.js";
 export type {
   ContentChunk,
   DoneChunk,
+  IncompleteToolCall,
   ResetChunk,
   StreamChunk,
   ThinkingChunk,

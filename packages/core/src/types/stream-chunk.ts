@@ -58,6 +58,22 @@ export interface DoneChunk {
   timings?: Timings;
   /** The provider's terminal frame. */
   raw?: unknown;
+  /**
+   * Tool calls the token limit cut off (`finishReason: "length"` only): their arguments are not
+   * complete JSON, so they are not yielded as `ToolCall`s, but their name and raw text are kept
+   * here. Absent when there were none.
+   */
+  incompleteToolCalls?: IncompleteToolCall[];
+}
+
+/** A tool call cut off by the token limit, as far as it was received. */
+export interface IncompleteToolCall {
+  /** The call id, when the provider sent one (else synthesised). */
+  id: string;
+  /** The tool name, when it was received (else `""`). */
+  name: string;
+  /** The argument text received so far (not valid JSON). */
+  argumentsText: string;
 }
 
 /**
