@@ -24,8 +24,8 @@ export {
   StreamTimeoutError,
   UnavailableError,
 } from "./errors/errors.js";
-export type { CollectedResponse } from "./helpers/collect.js";
-export { collect, textStream } from "./helpers/collect.js";
+export type { CollectedResponse, TextStreamOptions } from "./helpers/collect.js";
+export { collect, RESTART_MARK, textStream } from "./helpers/collect.js";
 export type { ToSSEOptions } from "./helpers/to-readable-stream.js";
 export { toReadableStream, toSSE } from "./helpers/to-readable-stream.js";
 export type {

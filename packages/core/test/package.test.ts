@@ -39,6 +39,7 @@ describe("public runtime API", () => {
       "ModelNotFoundError",
       "ProtocolError",
       "ProviderError",
+      "RESTART_MARK",
       "RateLimitError",
       "ServerError",
       "StreamTimeoutError",

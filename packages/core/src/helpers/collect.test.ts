@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ProtocolError, UnavailableError } from "../errors/errors.js";
 import type { DoneChunk, StreamChunk } from "../types/stream-chunk.js";
-import { collect, textStream } from "./collect.js";
+import { collect, RESTART_MARK, textStream } from "./collect.js";
 
 const done: DoneChunk = {
   type: "done",
@@ -142,21 +142,46 @@ describe("textStream", () => {
     expect(out).toEqual(["a", "b"]);
   });
 
-  it("throws on a reset (text already yielded cannot be taken back)", async () => {
-    const { stream, state } = source([
-      { type: "content", content: "a" },
-      { type: "reset", reason: "a failed", provider: "b" },
-      { type: "content", content: "b" },
-      done,
-    ]);
+  const restarted = (): StreamChunk[] => [
+    { type: "content", content: "a" },
+    { type: "reset", reason: "a failed", provider: "b" },
+    { type: "content", content: "b" },
+    done,
+  ];
+
+  it("marks a reset by default instead of splicing two answers", async () => {
+    const { stream, state } = source(restarted());
+    const out: string[] = [];
+    for await (const text of textStream(stream)) out.push(text);
+    expect(out).toEqual(["a", RESTART_MARK, "b"]);
+    expect(state.finished).toBe(true);
+  });
+
+  it("throws on a reset with onReset: 'throw'", async () => {
+    const { stream, state } = source(restarted());
     const out: string[] = [];
     const error = await (async () => {
-      for await (const text of textStream(stream)) out.push(text);
+      for await (const text of textStream(stream, { onReset: "throw" })) out.push(text);
     })().catch((e: unknown) => e);
     expect(out).toEqual(["a"]);
     expect(ProtocolError.isInstance(error)).toBe(true);
     expect((error as ProtocolError).message).toContain("restarted by b");
     expect(state.finished).toBe(true);
+  });
+
+  it("hands a reset to an onReset function and yields what it returns", async () => {
+    const seen: string[] = [];
+    const out: string[] = [];
+    for await (const text of textStream(source(restarted()).stream, {
+      onReset: (reset) => {
+        seen.push(reset.provider);
+        return undefined;
+      },
+    })) {
+      out.push(text);
+    }
+    expect(seen).toEqual(["b"]);
+    expect(out).toEqual(["a", "b"]);
   });
 
   it("cancels the source when the consumer stops early", async () => {

@@ -1,7 +1,7 @@
 import { ProtocolError } from "../errors/errors.js";
 import type { FinishReason } from "../types/finish-reason.js";
 import type { Message } from "../types/message.js";
-import type { DoneChunk, StreamChunk } from "../types/stream-chunk.js";
+import type { DoneChunk, ResetChunk, StreamChunk } from "../types/stream-chunk.js";
 import type { ToolCall } from "../types/tool-call.js";
 import type { Timings, Usage } from "../types/usage.js";
 
@@ -85,21 +85,44 @@ export async function collect(stream: AsyncIterable<StreamChunk>): Promise<Colle
   return result;
 }
 
+/** Options of {@link textStream}. */
+export interface TextStreamOptions {
+  /**
+   * What to do when a fallback chain restarts the answer (a `reset` chunk), since text already
+   * handed out cannot be taken back:
+   * - `"mark"` (default): yield {@link RESTART_MARK} and go on with the new answer, so a reader
+   *   sees that an answer was abandoned and a new one begins, never two answers run together;
+   * - `"throw"`: throw a `ProtocolError` (`unexpected_frame`);
+   * - a function: called with the `reset` chunk; the string it returns (if any) is yielded,
+   *   then the new answer follows (e.g. clear the screen and return nothing).
+   */
+  onReset?: "mark" | "throw" | ((reset: ResetChunk) => string | undefined);
+}
+
+/** What {@link textStream} yields by default where a chain restarted the answer. */
+export const RESTART_MARK = "\n\n[answer restarted]\n\n";
+
 /**
- * Yields only the content text of a stream. Thinking and tool calls are dropped; a `reset`
- * cannot be undone in a text stream, so it throws a `ProtocolError` (use the chunk stream when
- * the orchestrator may restart answers). Stopping early cancels the source.
+ * Yields only the content text of a stream; thinking and tool calls are dropped. A `reset` (a
+ * chain restarted the answer) is never passed over silently: see {@link TextStreamOptions}.
+ * Stopping early cancels the source.
  */
 export async function* textStream(
   stream: AsyncIterable<StreamChunk>,
+  options: TextStreamOptions = {},
 ): AsyncGenerator<string, void, undefined> {
+  const onReset = options.onReset ?? "mark";
   for await (const chunk of stream) {
     if (chunk.type === "content") yield chunk.content;
     else if (chunk.type === "reset") {
-      throw new ProtocolError(
-        `Answer restarted by ${chunk.provider} (${chunk.reason}); a text stream cannot take back text already yielded`,
-        { provider: chunk.provider, reason: "unexpected_frame" },
-      );
+      if (onReset === "throw") {
+        throw new ProtocolError(
+          `Answer restarted by ${chunk.provider} (${chunk.reason}); a text stream cannot take back text already yielded`,
+          { provider: chunk.provider, reason: "unexpected_frame" },
+        );
+      }
+      const mark = onReset === "mark" ? RESTART_MARK : onReset(chunk);
+      if (mark) yield mark;
     }
   }
 }
