@@ -1,13 +1,26 @@
 import type { Message, StreamOptions, ToolCall, ToolChoice, ToolDefinition } from "@x/core";
 
-/** A request the gateway could not understand; answered with 400 and OpenAI's error envelope. */
+/**
+ * A request the gateway cannot serve as asked: 400 by default (malformed), 404 for a model it
+ * does not serve. Answered in OpenAI's error envelope.
+ */
 export class GatewayRequestError extends Error {
   /** The OpenAI `param` the problem is about, when known. */
   readonly param: string | null;
-  constructor(message: string, param: string | null = null) {
+  /** The HTTP status to answer with. */
+  readonly status: 400 | 404;
+  /** OpenAI's `error.code` (e.g. `model_not_found`), when it has one. */
+  readonly code: string | null;
+  constructor(
+    message: string,
+    param: string | null = null,
+    options: { status?: 400 | 404; code?: string } = {},
+  ) {
     super(message);
     this.name = "GatewayRequestError";
     this.param = param;
+    this.status = options.status ?? 400;
+    this.code = options.code ?? null;
   }
 }
 

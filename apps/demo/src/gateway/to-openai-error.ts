@@ -1,4 +1,5 @@
 import { AdapterError, HttpError, RateLimitError } from "@x/core";
+import { RequestBodyError } from "../http/json-body.js";
 import { GatewayRequestError } from "./parse-openai-request.js";
 
 /** An error answer in OpenAI's envelope. */
@@ -33,16 +34,16 @@ function typeFor(status: number): string {
  */
 export function toOpenAIError(error: unknown): OpenAIErrorAnswer {
   const headers: Record<string, string> = {};
-  if (error instanceof GatewayRequestError) {
+  if (error instanceof GatewayRequestError || error instanceof RequestBodyError) {
     return {
-      status: 400,
+      status: error.status,
       headers,
       body: {
         error: {
           message: error.message,
           type: "invalid_request_error",
-          param: error.param,
-          code: null,
+          param: error instanceof GatewayRequestError ? error.param : null,
+          code: error.code,
         },
       },
     };

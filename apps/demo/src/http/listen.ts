@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { RequestBodyError } from "./json-body.js";
 
 /** A started loopback HTTP server. */
 export interface RunningServer {
@@ -11,7 +12,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A request handler; may be async (a rejection answers 500). */
+/**
+ * A request handler; may be async. A rejection answers 500, or the status of a
+ * {@link RequestBodyError} (400, 413) the handler let through.
+ */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 /**
@@ -28,7 +32,8 @@ export function listen(
       .then(() => handler(req, res))
       .catch((error: unknown) => {
         if (!res.headersSent) {
-          res.writeHead(500, { "content-type": "application/json" });
+          const status = error instanceof RequestBodyError ? error.status : 500;
+          res.writeHead(status, { "content-type": "application/json" });
           res.end(
             JSON.stringify({ error: error instanceof Error ? error.message : String(error) }),
           );
