@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const { version } = JSON.parse(readFileSync("./package.json", "utf8")) as { version: string };
 
 export default defineConfig({
   entry: ["src/index.ts"],
@@ -8,4 +11,7 @@ export default defineConfig({
   clean: true,
   target: "node20",
   treeshake: true,
+  removeNodeProtocol: false,
+  // The instrumentation scope version (src/version.ts).
+  define: { __X_OTEL_VERSION__: JSON.stringify(version) },
 });
