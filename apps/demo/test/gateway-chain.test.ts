@@ -3,9 +3,9 @@ import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import { createFallbackChain } from "@x/orchestrator";
 import { describe, expect, it } from "vitest";
+import { startGateway } from "../src/gateway/start-gateway.js";
 import { startOllamaSim } from "../src/sim/ollama-sim.js";
 import { startOpenAISim } from "../src/sim/openai-sim.js";
-import { startDemoServer } from "../src/web/demo-server.js";
 import { send, sseEvents } from "./http-client.js";
 
 const question = [{ role: "user" as const, content: "Hi gateway" }];
@@ -21,15 +21,15 @@ describe("gateway in front of a real fallback chain", () => {
       ],
       { midStream: "restart", breaker: false },
     );
-    const gateway = await startDemoServer({ adapter: chain });
+    const gateway = await startGateway({ adapter: chain });
     const client = new OpenAIAdapter({
       baseUrl: `${gateway.url}/v1`,
-      model: "any",
+      model: "default",
       apiKey: "unused",
     });
     try {
       const res = await send(`${gateway.url}/v1/chat/completions`, "POST", {
-        model: "any",
+        model: "sim-llama", // the chain's own name (its first member's model, by default)
         stream: true,
         messages: question,
       });
@@ -77,9 +77,10 @@ describe("gateway in front of a real fallback chain", () => {
       ],
       { breaker: false },
     );
-    const gateway = await startDemoServer({ adapter: chain });
+    const gateway = await startGateway({ adapter: chain });
     try {
       const res = await send(`${gateway.url}/v1/chat/completions`, "POST", {
+        model: "default",
         messages: question,
         stream: true,
       });
@@ -98,10 +99,11 @@ describe("gateway in front of a real fallback chain", () => {
     const sim = await startOpenAISim({ apiKey: "sk-the-right-one" });
     const secret = "sk-wrong-but-secret-1234567890";
     const adapter = new OpenAIAdapter({ baseUrl: `${sim.url}/v1`, model: "g", apiKey: secret });
-    const gateway = await startDemoServer({ adapter });
+    const gateway = await startGateway({ adapter });
     try {
       for (const stream of [true, false]) {
         const res = await send(`${gateway.url}/v1/chat/completions`, "POST", {
+          model: "g",
           messages: question,
           stream,
         });

@@ -2,8 +2,8 @@ import { request } from "node:http";
 import { type AIAdapter, type StreamChunk, UnavailableError } from "@x/core";
 import { createMockAdapter, type MockStep, textSteps } from "@x/core/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { startGateway } from "../src/gateway/start-gateway.js";
 import type { RunningServer } from "../src/http/listen.js";
-import { startDemoServer } from "../src/web/demo-server.js";
 import { send, sseEvents } from "./http-client.js";
 
 const answer: MockStep[] = [
@@ -30,12 +30,12 @@ afterEach(async () => {
 });
 
 async function start(adapter: AIAdapter): Promise<RunningServer> {
-  server = await startDemoServer({ adapter });
+  server = await startGateway({ adapter });
   return server;
 }
 
 const chatBody = {
-  model: "any-model",
+  model: "mock-model",
   messages: [
     { role: "developer", content: "Be brief." },
     { role: "user", content: [{ type: "text", text: "Weather in Paris?" }] },
@@ -136,15 +136,16 @@ describe("OpenAI-compatible gateway", () => {
     expect(adapter.calls[0]?.options).toMatchObject({ temperature: 0.2, maxTokens: 50 });
   });
 
-  it("lists models in OpenAI's format", async () => {
-    const { url } = await start(createMockAdapter({ script: answer, models: ["m1", "m2", "m1"] }));
+  it("lists the model names it serves in OpenAI's format", async () => {
+    // What the upstream has installed is not what the gateway routes: it lists its own names.
+    const { url } = await start(createMockAdapter({ script: answer, models: ["m1", "m2"] }));
     const res = await send(`${url}/v1/models`, "GET");
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text)).toEqual({
       object: "list",
       data: [
-        { id: "m1", object: "model", created: 0, owned_by: "x-demo" },
-        { id: "m2", object: "model", created: 0, owned_by: "x-demo" },
+        { id: "mock-model", object: "model", created: 0, owned_by: "x-demo" },
+        { id: "default", object: "model", created: 0, owned_by: "x-demo" },
       ],
     });
   });
@@ -195,6 +196,7 @@ describe("OpenAI-compatible gateway", () => {
     const { url } = await start(adapter);
     const streamed = await send(`${url}/v1/chat/completions`, "POST", {
       ...chatBody,
+      model: "chain",
       stream: true,
     });
     const parsed = sseEvents(streamed.text)
@@ -207,7 +209,9 @@ describe("OpenAI-compatible gateway", () => {
     expect(text.startsWith("The first ans")).toBe(true);
     expect(text.endsWith("Second answer.")).toBe(true);
 
-    const whole = JSON.parse((await send(`${url}/v1/chat/completions`, "POST", chatBody)).text);
+    const whole = JSON.parse(
+      (await send(`${url}/v1/chat/completions`, "POST", { ...chatBody, model: "chain" })).text,
+    );
     expect(whole.choices[0].message.content).toBe("Second answer.");
     expect(whole.x_resets).toEqual([{ reason: "connection reset", provider: "backup" }]);
   });

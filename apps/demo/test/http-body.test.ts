@@ -1,6 +1,7 @@
 import { Agent, request } from "node:http";
 import { createMockAdapter, textSteps } from "@x/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { startGateway } from "../src/gateway/start-gateway.js";
 import type { RunningServer } from "../src/http/listen.js";
 import { startDemoServer } from "../src/web/demo-server.js";
 
@@ -64,16 +65,17 @@ const small = JSON.stringify({
   messages: [{ role: "user", content: "hi" }],
 });
 
-async function start(): Promise<string> {
+/** The gateway alone, or the whole `serve` server (web chat + gateway). */
+async function start(which: "gateway" | "serve"): Promise<string> {
   const adapter = createMockAdapter({ script: [...textSteps("Hello."), { type: "done" }] });
-  server = await startDemoServer({ adapter });
+  server = await (which === "gateway" ? startGateway({ adapter }) : startDemoServer({ adapter }));
   agent = new Agent({ keepAlive: true, maxSockets: 1 });
   return server.url;
 }
 
 describe("request bodies over the limit", () => {
   it("get 413 in OpenAI's envelope on /v1, and the same connection serves the next request", async () => {
-    const url = await start();
+    const url = await start("gateway");
     const via = agent as Agent;
     const tooBig = await post(via, `${url}/v1/chat/completions`, hugeBody());
     expect(tooBig.status).toBe(413);
@@ -92,7 +94,7 @@ describe("request bodies over the limit", () => {
   });
 
   it("get 413 (not 500) as JSON on /api/chat, and the connection stays usable", async () => {
-    const url = await start();
+    const url = await start("serve");
     const via = agent as Agent;
     const tooBig = await post(via, `${url}/api/chat`, hugeBody());
     expect(tooBig.status).toBe(413);
@@ -105,12 +107,16 @@ describe("request bodies over the limit", () => {
   });
 
   it("answers invalid JSON with 400 on both routes", async () => {
-    const url = await start();
-    const via = agent as Agent;
-    for (const path of ["/v1/chat/completions", "/api/chat"]) {
-      const res = await post(via, `${url}${path}`, "{not json");
+    for (const [which, path] of [
+      ["gateway", "/v1/chat/completions"],
+      ["serve", "/api/chat"],
+    ] as const) {
+      const url = await start(which);
+      const res = await post(agent as Agent, `${url}${path}`, "{not json");
       expect(res.status, path).toBe(400);
       expect(JSON.parse(res.text).error.code, path).toBe("invalid_json");
+      agent?.destroy();
+      await server?.close();
     }
   });
 });

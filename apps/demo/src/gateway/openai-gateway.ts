@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AIAdapter, collect, type StreamChunk } from "@x/core";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import { GatewayRequestError, parseOpenAIRequest } from "./parse-openai-request.js";
+import { routableModels, routeModel } from "./route-model.js";
 import { abortOnClientGone, writeWithBackPressure } from "./sse-writer.js";
 import {
   createChunkTranslator,
@@ -13,9 +14,16 @@ import { toOpenAIError } from "./to-openai-error.js";
 
 /** What the gateway routes to. */
 export interface GatewayOptions {
-  /** The adapter (normally a fallback chain) that answers every request. */
+  /**
+   * The adapter (normally a fallback chain) that answers requests for its own `model` name or a
+   * chain alias; a chain's members answer requests for their own model names (see
+   * {@link routeModel}).
+   */
   adapter: AIAdapter;
-  /** Model ids listed by `GET /v1/models`. Default: the adapter's `listModels()`. */
+  /**
+   * Model ids listed by `GET /v1/models`. Default: exactly the names the gateway routes
+   * ({@link routableModels}), which is what a client should see.
+   */
   models?: () => Promise<string[]>;
 }
 
@@ -66,29 +74,39 @@ async function streamAnswer(
   }
 }
 
+/** The adapter for `model`, or a 400 (no model) / 404 `model_not_found` request error. */
+function pickAdapter(adapter: AIAdapter, model: string): AIAdapter {
+  if (model === "") throw new GatewayRequestError("you must provide a model parameter", "model");
+  const routed = routeModel(adapter, model);
+  if (routed) return routed;
+  throw new GatewayRequestError(
+    `The model '${model}' is not served by this gateway (GET /v1/models lists the names it serves)`,
+    "model",
+    { status: 404, code: "model_not_found" },
+  );
+}
+
 async function completions(
   req: IncomingMessage,
   res: ServerResponse,
   options: GatewayOptions,
 ): Promise<void> {
   let parsed: ReturnType<typeof parseOpenAIRequest>;
+  let adapter: AIAdapter;
   try {
     parsed = parseOpenAIRequest(await readJsonBody(req));
+    adapter = pickAdapter(options.adapter, parsed.model);
   } catch (error) {
-    const invalidBody = error instanceof SyntaxError || error instanceof RangeError;
-    sendError(
-      res,
-      invalidBody ? new GatewayRequestError(`invalid request body: ${error.message}`) : error,
-    );
+    sendError(res, error);
     return;
   }
   const identity: ResponseIdentity = {
     id: `chatcmpl-${randomUUID().replaceAll("-", "").slice(0, 24)}`,
     created: Math.floor(Date.now() / 1000),
-    model: parsed.model || options.adapter.model,
+    model: parsed.model,
   };
   const { signal, release } = abortOnClientGone(res);
-  const stream = options.adapter.stream(parsed.messages, { ...parsed.options, signal });
+  const stream = adapter.stream(parsed.messages, { ...parsed.options, signal });
   const iterator = stream[Symbol.asyncIterator]();
   try {
     if (parsed.stream) {
@@ -136,7 +154,7 @@ export async function handleGatewayRequest(
   if (path === "/v1/models" && req.method === "GET") {
     let ids: string[];
     try {
-      ids = options.models ? await options.models() : await options.adapter.listModels();
+      ids = options.models ? await options.models() : routableModels(options.adapter);
     } catch (error) {
       sendError(res, error);
       return true;
