@@ -4,14 +4,24 @@ import type { LineWriter } from "./line-writer.js";
 import type { Style } from "./style.js";
 
 /** What {@link renderStream} saw. */
-export interface RenderResult {
-  /** The final assistant message (text after the last `reset`). */
-  message: Message;
-  /** The terminal chunk. */
-  done: DoneChunk;
-  /** How many times the chain restarted the answer. */
-  resets: number;
-}
+export type RenderResult =
+  | {
+      /** The final assistant message (text after the last `reset`). */
+      message: Message;
+      /** The terminal chunk. */
+      done: DoneChunk;
+      error?: undefined;
+      /** How many times the chain restarted the answer. */
+      resets: number;
+    }
+  | {
+      /** What had arrived before the failure (text after the last `reset`). */
+      message: Message;
+      done?: undefined;
+      /** What the stream threw (an `AbortedError` when the caller stopped it). */
+      error: unknown;
+      resets: number;
+    };
 
 /** Formats the `done` line: provider, model, finish reason, speed and token usage. */
 export function formatDone(done: DoneChunk, style: Style): string {
@@ -42,8 +52,8 @@ function formatToolCall(call: ToolCall): string {
 
 /**
  * Prints a chunk stream as it arrives: content as is, thinking dimmed, each tool call on its own
- * line, a visible marker when the chain restarts the answer, and the done line. Throws what the
- * stream throws (after ending the current line).
+ * line, a visible marker when the chain restarts the answer, and the done line. Never throws:
+ * when the stream fails or is stopped, the result carries the error and the partial message.
  */
 export async function renderStream(
   stream: AsyncIterable<StreamChunk>,
@@ -57,6 +67,12 @@ export async function renderStream(
   let inThinking = false;
   const write = (text: string) => out.write(text);
   const endLine = () => out.endLine();
+  const partial = (): Message => {
+    const message: Message = { role: "assistant", content };
+    if (thinking) message.thinking = thinking;
+    if (toolCalls.length > 0) message.toolCalls = toolCalls;
+    return message;
+  };
   try {
     for await (const chunk of stream) {
       if (chunk.type !== "thinking" && inThinking) {
@@ -90,18 +106,20 @@ export async function renderStream(
           toolCalls = [];
           resets++;
           break;
-        case "done": {
+        case "done":
           endLine();
           write(`${formatDone(chunk, style)}\n`);
-          const message: Message = { role: "assistant", content };
-          if (thinking) message.thinking = thinking;
-          if (toolCalls.length > 0) message.toolCalls = toolCalls;
-          return { message, done: chunk, resets };
-        }
+          return { message: partial(), done: chunk, resets };
       }
     }
+    return {
+      message: partial(),
+      error: new Error("The stream ended without a done chunk"),
+      resets,
+    };
+  } catch (error) {
+    return { message: partial(), error, resets };
   } finally {
     endLine();
   }
-  throw new Error("The stream ended without a done chunk");
 }
