@@ -19,8 +19,17 @@ export interface CliArgs {
   faults?: ScenarioFault[];
 }
 
+/** A command line the demo cannot run; the message is one friendly line. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
 /** Usage text for `--help`. */
-export const USAGE = `Usage: x-demo [chat|serve|scenario] [options]
+export const USAGE = `Usage: node apps/demo/dist/cli.js [chat|serve|scenario] [options]
+       pnpm demo [chat|serve|scenario] [options]    (builds first; from the repository root)
 
 Commands
   chat       interactive terminal chat (default when stdin is a terminal)
@@ -46,30 +55,57 @@ With no reachable Ollama or OpenAI server, chat and serve use the simulators and
 
 const FAULTS: readonly string[] = [...SCENARIO_FAULTS, "http-503"];
 
-/** Parses `argv` (without node and script). `stdinIsTTY` picks the default command. */
+const OPTIONS = {
+  ollama: { type: "string" },
+  openai: { type: "string" },
+  model: { type: "string" },
+  "ollama-model": { type: "string" },
+  "openai-model": { type: "string" },
+  "api-key": { type: "string" },
+  "no-fallback": { type: "boolean", default: false },
+  sim: { type: "boolean", default: false },
+  tools: { type: "boolean", default: false },
+  think: { type: "boolean", default: false },
+  host: { type: "string" },
+  port: { type: "string" },
+  fault: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Node's parseArgs errors, told in one line (its own messages explain `--` positionals). */
+function friendlyParseError(error: unknown): Error {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]*)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return new CliError(`unknown option ${option ?? message}`);
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
+    return new CliError(
+      /argument missing/.test(message)
+        ? `option ${option} needs a value`
+        : `option ${option} takes no value`,
+    );
+  }
+  return error instanceof Error ? error : new CliError(message);
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    throw friendlyParseError(error);
+  }
+}
+
+/**
+ * Parses `argv` (without node and script). `stdinIsTTY` picks the default command. Throws a
+ * {@link CliError} with a one-line message for anything it cannot run.
+ */
 export function parseCli(argv: readonly string[], stdinIsTTY: boolean): CliArgs {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      ollama: { type: "string" },
-      openai: { type: "string" },
-      model: { type: "string" },
-      "ollama-model": { type: "string" },
-      "openai-model": { type: "string" },
-      "api-key": { type: "string" },
-      "no-fallback": { type: "boolean", default: false },
-      sim: { type: "boolean", default: false },
-      tools: { type: "boolean", default: false },
-      think: { type: "boolean", default: false },
-      host: { type: "string" },
-      port: { type: "string" },
-      fault: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const { values, positionals } = parse(argv);
   const [first, ...rest] = positionals;
-  if (rest.length > 0) throw new Error(`Unexpected argument: ${rest[0]}`);
+  if (rest.length > 0) throw new CliError(`unexpected argument ${rest[0]}`);
   if (
     first !== undefined &&
     first !== "chat" &&
@@ -77,7 +113,7 @@ export function parseCli(argv: readonly string[], stdinIsTTY: boolean): CliArgs 
     first !== "scenario" &&
     first !== "help"
   ) {
-    throw new Error(`Unknown command: ${first}`);
+    throw new CliError(`unknown command ${first}`);
   }
   const command = values.help ? "help" : (first ?? (stdinIsTTY ? "chat" : "scenario"));
   const args: CliArgs = {
@@ -97,13 +133,13 @@ export function parseCli(argv: readonly string[], stdinIsTTY: boolean): CliArgs 
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw new Error(`Invalid --port: ${values.port}`);
+      throw new CliError(`invalid --port ${values.port} (use 0 to 65535)`);
     args.port = port;
   }
   if (values.fault) {
     const faults = values.fault.split(",").map((fault) => fault.trim());
     const bad = faults.find((fault) => !FAULTS.includes(fault));
-    if (bad) throw new Error(`Unknown fault: ${bad} (use ${FAULTS.join(", ")})`);
+    if (bad) throw new CliError(`unknown fault ${bad} (use ${FAULTS.join(", ")})`);
     args.faults = faults as ScenarioFault[];
   }
   return args;

@@ -1,4 +1,4 @@
-import { parseCli, USAGE } from "./cli-args.js";
+import { CliError, parseCli, USAGE } from "./cli-args.js";
 import { runChat } from "./commands/chat.js";
 import { runScenario } from "./commands/scenario.js";
 import { runServe } from "./commands/serve.js";
@@ -9,7 +9,8 @@ async function main(): Promise<number> {
   try {
     args = parseCli(process.argv.slice(2), process.stdin.isTTY === true);
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    if (!(error instanceof CliError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     return 2;
   }
   const { command, faults, tools, think, ...providerFlags } = args;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCli } from "../src/cli-args.js";
+import { CliError, parseCli } from "../src/cli-args.js";
 
 describe("parseCli", () => {
   it("defaults to chat on a terminal and to scenario without one", () => {
@@ -40,8 +40,24 @@ describe("parseCli", () => {
       "hang",
       "refuse",
     ]);
-    expect(() => parseCli(["scenario", "--fault", "explode"], false)).toThrow(/Unknown fault/);
-    expect(() => parseCli(["serve", "--port", "99999"], false)).toThrow(/Invalid --port/);
-    expect(() => parseCli(["dance"], false)).toThrow(/Unknown command/);
+    expect(() => parseCli(["scenario", "--fault", "explode"], false)).toThrow(/unknown fault/);
+    expect(() => parseCli(["serve", "--port", "99999"], false)).toThrow(/invalid --port/);
+    expect(() => parseCli(["dance"], false)).toThrow(/unknown command dance/);
+  });
+
+  it("tells unknown or malformed flags in one friendly line", () => {
+    const failure = (argv: string[]) => {
+      try {
+        parseCli(argv, false);
+      } catch (error) {
+        return error;
+      }
+      throw new Error(`accepted ${argv.join(" ")}`);
+    };
+    expect(failure(["chat", "--frobnicate"])).toEqual(new CliError("unknown option --frobnicate"));
+    expect(failure(["-x"])).toEqual(new CliError("unknown option -x"));
+    expect(failure(["serve", "--port"])).toEqual(new CliError("option --port needs a value"));
+    expect(failure(["chat", "--sim=yes"])).toEqual(new CliError("option --sim takes no value"));
+    expect(failure(["chat", "extra"])).toEqual(new CliError("unexpected argument extra"));
   });
 });
