@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { SCENARIO_FAULTS, type ScenarioFault } from "./commands/scenario.js";
+import { type Fault, isFault, FAULTS as MEMBER_FAULTS } from "./faults/fault-proxy.js";
 
 /** A parsed command line. */
 export interface CliArgs {
@@ -17,6 +18,8 @@ export interface CliArgs {
   host?: string;
   port?: number;
   faults?: ScenarioFault[];
+  /** serve: the fault each chain member starts with, in chain order (`--fault`). */
+  memberFaults?: Fault[];
 }
 
 /** A command line the demo cannot run; the message is one friendly line. */
@@ -48,7 +51,8 @@ Options
   --tools              chat: offer demo tools (get_weather, get_time) and run the calls
   --think              chat: ask the model to show its reasoning
   --host HOST, --port N  where serve listens (default 127.0.0.1:8787)
-  --fault LIST         scenario faults, comma-separated: ${SCENARIO_FAULTS.join(",")},http-503
+  --fault LIST         scenario: faults to show, comma-separated: ${SCENARIO_FAULTS.join(",")},http-503
+                       serve: each member's fault, in chain order: ${MEMBER_FAULTS.join(",")}
   -h, --help           this text
 
 With no reachable Ollama or OpenAI server, chat and serve use the simulators and say so.`;
@@ -136,7 +140,12 @@ export function parseCli(argv: readonly string[], stdinIsTTY: boolean): CliArgs 
       throw new CliError(`invalid --port ${values.port} (use 0 to 65535)`);
     args.port = port;
   }
-  if (values.fault) {
+  if (values.fault && command === "serve") {
+    const faults = values.fault.split(",").map((fault) => fault.trim());
+    const bad = faults.find((fault) => !isFault(fault));
+    if (bad) throw new CliError(`unknown fault ${bad} (use ${MEMBER_FAULTS.join(", ")})`);
+    args.memberFaults = faults as Fault[];
+  } else if (values.fault) {
     const faults = values.fault.split(",").map((fault) => fault.trim());
     const bad = faults.find((fault) => !FAULTS.includes(fault));
     if (bad) throw new CliError(`unknown fault ${bad} (use ${FAULTS.join(", ")})`);
