@@ -1,6 +1,7 @@
 import { context, type Span, SpanKind, trace } from "@opentelemetry/api";
 import type { AIAdapter, HealthCheckOptions, ListModelsOptions } from "@x/core";
 import { recordError } from "./errors.js";
+import { isObserved } from "./observed.js";
 import { type InstrumentOptions, type Settings, settingsOf } from "./options.js";
 import { baseAttributes } from "./request-attributes.js";
 import type { StreamTarget } from "./request-recorder.js";
@@ -58,7 +59,13 @@ export function instrumentWith(
     capabilities: adapter.capabilities,
     // Kept so that a chain of instrumented members still knows where each one runs.
     ...(typeof baseUrl === "string" ? { baseUrl } : {}),
-    stream: (messages, options) => tracedStream(target, messages, options),
+    stream: (messages, options) => ({
+      // Decided when iteration starts, so an SDK registered later is used from then on.
+      [Symbol.asyncIterator]: () =>
+        isObserved(settings)
+          ? tracedStream(target, messages, options)
+          : adapter.stream(messages, options)[Symbol.asyncIterator](),
+    }),
     healthCheck: traced
       ? (options) => tracedHealthCheck(target, options)
       : (options) => adapter.healthCheck(options),

@@ -47,4 +47,20 @@ describe("the global providers", () => {
       await harness.shutdown();
     }
   });
+
+  it("record metrics when only a MeterProvider is registered", async () => {
+    const traced = instrument(
+      createMockAdapter({ script: [...textSteps("hi"), { type: "done" }] }),
+    );
+    const harness = createHarness();
+    try {
+      metrics.setGlobalMeterProvider(harness.meterProvider);
+      await drain(traced.stream([]));
+      expect(harness.spans()).toEqual([]);
+      const duration = (await harness.metrics()).get("gen_ai.client.operation.duration");
+      expect(histogramPoints(duration)[0]?.value.count).toBe(1);
+    } finally {
+      await harness.shutdown();
+    }
+  });
 });
