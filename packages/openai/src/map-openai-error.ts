@@ -1,106 +1,71 @@
 import {
-  AbortedError,
   AdapterError,
   type AdapterErrorOptions,
-  createHttpError,
   type HttpError,
-  type StreamDeadline,
+  InvalidRequestError,
 } from "@x/core";
+import { createHttpError, MAX_ERROR_BODY_BYTES, readBody, type StreamDeadline } from "@x/core/http";
 import type { Dispatcher } from "undici";
 import { OpenAIProtocolError, OpenAIUnavailableError } from "./openai-errors.js";
 
-/** Most of an error body worth reading: the rest is dropped, never buffered. */
-const MAX_ERROR_BODY = 64 * 1024;
-
 /**
  * Maps a failure of undici `request()` (before response headers): a fired deadline or caller
- * abort becomes its own error, so does `cancelled` (the iterator's `return()` / `throw()` while
- * waiting), anything else means the server could not be reached. `deadline` is undefined when
- * the stream has neither a caller signal nor a time limit.
+ * abort becomes its own error (the undici error as `cause`); anything else means the server
+ * could not be reached. `target` is the URL without credentials or query.
  */
 export function mapRequestError(
   cause: unknown,
-  deadline: StreamDeadline | undefined,
+  deadline: StreamDeadline,
   options: AdapterErrorOptions,
   target: string,
-  cancelled = false,
 ): AdapterError {
+  if (deadline.reason !== undefined) return deadline.error({ ...options, cause });
   if (AdapterError.isInstance(cause)) return cause;
-  if (deadline?.reason !== undefined) return deadline.error({ ...options, cause });
-  if (cancelled) return abortedError(cause, options);
-  const detail = cause instanceof Error ? describe(cause) : String(cause);
-  return new OpenAIUnavailableError(`${options.provider}: cannot reach ${target}: ${detail}`, {
-    ...options,
-    cause,
-  });
+  return new OpenAIUnavailableError(
+    `${options.provider}: cannot reach ${target}: ${describe(cause)}`,
+    { ...options, cause },
+  );
 }
 
 /**
- * Maps a failure while reading a 200 body: a fired deadline or abort (or `cancelled`, as above)
- * becomes its own error; a socket that closes or resets mid-stream is a truncated stream
- * (`OpenAIProtocolError`).
+ * Maps a failure while reading a 200 body: a fired deadline or caller abort becomes its own
+ * error; an error of ours (in-stream error, malformed or oversize frame) stays as it is; a
+ * socket that closes or resets mid-answer is a truncated stream.
  */
 export function mapBodyError(
   cause: unknown,
-  deadline: StreamDeadline | undefined,
+  deadline: StreamDeadline,
   options: AdapterErrorOptions,
-  cancelled = false,
 ): AdapterError {
-  if (deadline?.reason !== undefined) return deadline.error({ ...options, cause });
-  if (cancelled) return abortedError(cause, options);
+  if (deadline.reason !== undefined) return deadline.error({ ...options, cause });
   if (AdapterError.isInstance(cause)) return cause;
-  const detail = cause instanceof Error ? describe(cause) : String(cause);
-  return new OpenAIProtocolError(`${options.provider}: stream broke off mid-answer: ${detail}`, {
-    ...options,
-    cause,
-    reason: "truncated",
-  });
-}
-
-/** What `StreamDeadline.error()` returns for an abort: the same error for our own cancel. */
-function abortedError(cause: unknown, options: AdapterErrorOptions): AbortedError {
-  return new AbortedError(`${options.provider}: request aborted`, { ...options, cause });
-}
-
-function describe(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  const inner = (error as { cause?: unknown }).cause;
-  const innerCode =
-    inner instanceof Error ? ((inner as { code?: unknown }).code ?? inner.message) : undefined;
-  const parts = [error.message];
-  if (typeof code === "string") parts.push(code);
-  if (typeof innerCode === "string" && innerCode !== code) parts.push(innerCode);
-  return parts.join(" ");
+  return new OpenAIProtocolError(
+    `${options.provider}: stream broke off mid-answer: ${describe(cause)}`,
+    { ...options, cause, reason: "truncated" },
+  );
 }
 
 /**
- * Reads at most `limit` bytes (default {@link MAX_ERROR_BODY}) of a body as UTF-8 text, then
- * discards the rest.
+ * The error for a non-2xx answer: reads at most `MAX_ERROR_BODY_BYTES` of the body, then
+ * `createHttpError` classifies status and body (including the billing 429s
+ * `insufficient_quota` / `credit_balance_exhausted`, which are not retryable).
  */
-export async function readErrorBody(
-  body: Dispatcher.ResponseData["body"],
-  limit: number = MAX_ERROR_BODY,
-): Promise<string> {
-  const decoder = new TextDecoder();
+export async function readHttpError(
+  response: Dispatcher.ResponseData,
+  deadline: StreamDeadline,
+  options: AdapterErrorOptions,
+): Promise<AdapterError> {
   let text = "";
-  let size = 0;
   try {
-    for await (const bytes of body as AsyncIterable<Uint8Array>) {
-      size += bytes.byteLength;
-      text += decoder.decode(bytes, { stream: true });
-      if (size >= limit) break;
-    }
-    text += decoder.decode();
-  } finally {
-    if (!body.destroyed) body.destroy();
+    ({ text } = await readBody(response.body, MAX_ERROR_BODY_BYTES));
+  } catch (cause) {
+    // The status is known; a body cut off by a reset still makes an HTTP error.
+    if (deadline.reason !== undefined) return deadline.error({ ...options, cause });
   }
-  return text;
+  return mapHttpError(response.statusCode, response.headers, text, options);
 }
 
-/**
- * The error for a non-2xx answer: `createHttpError` classifies statuses and bodies (including
- * the billing 429s `insufficient_quota` / `credit_balance_exhausted`, which are not retryable).
- */
+/** Status, headers and body text of a non-2xx answer → the matching `HttpError` subclass. */
 export function mapHttpError(
   status: number,
   headers: Dispatcher.ResponseData["headers"],
@@ -115,4 +80,35 @@ export function mapHttpError(
     body,
     secrets: options.secrets,
   });
+}
+
+/**
+ * Caller input that cannot be sent. Status 0: raised before sending, no HTTP exchange
+ * happened.
+ */
+export function invalidRequest(
+  message: string,
+  options: AdapterErrorOptions,
+  cause?: unknown,
+): InvalidRequestError {
+  return new InvalidRequestError(`${options.provider}: ${message}`, {
+    provider: options.provider,
+    model: options.model,
+    secrets: options.secrets,
+    cause,
+    status: 0,
+  });
+}
+
+/** undici's message plus its error code and the socket error's code (`ECONNREFUSED`, ...). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  const inner = error.cause;
+  const innerCode =
+    inner instanceof Error ? ((inner as { code?: unknown }).code ?? inner.message) : undefined;
+  const parts = [error.message];
+  if (typeof code === "string") parts.push(code);
+  if (typeof innerCode === "string" && innerCode !== code) parts.push(innerCode);
+  return parts.join(" ");
 }

@@ -38,7 +38,13 @@ export interface OpenAIAzureOptions {
 export interface OpenAIAdapterOptions {
   /** The model name sent in every request. */
   model: string;
-  /** API root. Default `OPENAI_BASE_URL` or `https://api.openai.com/v1`. */
+  /**
+   * API root; `/chat/completions` and `/models` are appended to its path (a query string stays
+   * on every URL). Default `OPENAI_BASE_URL` or `https://api.openai.com/v1`. `user:password@`
+   * in it is sent as a Basic `authorization` header (unless `apiKey` or `headers` set one);
+   * those credentials and query values named like keys (`?key=`, `?api_key=`) never appear in
+   * an error. Must be http(s): the constructor throws `TypeError` otherwise.
+   */
   baseUrl?: string;
   /** API key, sent as `Authorization: Bearer` (or `api-key` with Azure). Default `OPENAI_API_KEY`. */
   apiKey?: string;
@@ -46,11 +52,22 @@ export interface OpenAIAdapterOptions {
   organization?: string;
   /** Sent as `OpenAI-Project`. */
   project?: string;
-  /** Extra request headers (credential values among them are redacted from errors). */
+  /**
+   * Extra request headers; they win over the adapter's own. Every value of 8 characters or more
+   * is treated as a credential and kept out of errors, whatever the header's name.
+   */
   headers?: Record<string, string>;
-  /** An undici dispatcher (proxy agent, custom pool). Default: a keep-alive `Agent` owned by the adapter. */
+  /**
+   * An undici dispatcher (proxy agent, custom pool). Default: a keep-alive `Agent` owned by the
+   * adapter (undici's own headers/body timeouts off: `timeouts` set the limits), closed by
+   * `close()`.
+   */
   dispatcher?: Dispatcher;
-  /** Default time limits for every stream (per-call `timeouts` override field by field). */
+  /**
+   * Default time limits for every stream (per-call `timeouts` override field by field). A limit is
+   * a positive number of milliseconds; unset, `Infinity` or over 2³¹−1 ms means no limit; `0`,
+   * negative or `NaN` make the constructor throw `TypeError`.
+   */
   timeouts?: Timeouts;
   /** Ask for a usage chunk with `stream_options.include_usage`. Default `true`. */
   includeUsage?: boolean;
@@ -62,8 +79,12 @@ export interface OpenAIAdapterOptions {
   azure?: OpenAIAzureOptions;
   /** Default timeout of `healthCheck()` in milliseconds. Default 2000. */
   healthTimeoutMs?: number;
-  /** Largest SSE event accepted, in characters. Default 4 MiB. */
+  /** Largest SSE event accepted, in characters. Default 4 MiB; larger → `OpenAIProtocolError`. */
   maxFrameSize?: number;
-  /** Overrides the claimed capabilities (default: all true). */
+  /**
+   * Overrides the claimed capabilities. Default: `tools`, `thinking`, `images`, `jsonSchema` and
+   * `usage` true, `assistantPrefill` false (OpenAI answers a trailing assistant message rather
+   * than continuing it; set it for llama.cpp or vLLM, which continue it).
+   */
   capabilities?: Partial<Capabilities>;
 }

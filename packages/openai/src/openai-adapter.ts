@@ -1,25 +1,43 @@
-import {
-  type AIAdapter,
-  type Capabilities,
-  type HealthCheckOptions,
-  type ListModelsOptions,
-  type Message,
-  mergeTimeouts,
-  type StreamChunk,
-  type StreamOptions,
-  secretsFromHeaders,
-  type Timeouts,
+import type {
+  AdapterErrorOptions,
+  AIAdapter,
+  Capabilities,
+  HealthCheckOptions,
+  ListModelsOptions,
+  Message,
+  StreamChunk,
+  StreamOptions,
 } from "@x/core";
-import { Agent, type Dispatcher } from "undici";
-import { buildOpenAIRequest, type RequestSettings } from "./build-openai-request.js";
-import { ChatStreamIterator } from "./chat-stream-iterator.js";
+import {
+  buildHeaders,
+  collectSecrets,
+  MAX_ERROR_BODY_BYTES,
+  MAX_SUCCESS_BODY_BYTES,
+  readBody,
+  resolveBaseUrl,
+  StreamDeadline,
+  timeoutsProblem,
+} from "@x/core/http";
+import { Agent, type Dispatcher, request } from "undici";
+import type { RequestSettings } from "./build-openai-request.js";
+import { mapHttpError, mapRequestError } from "./map-openai-error.js";
 import type { OpenAIAdapterOptions } from "./openai-adapter-options.js";
-import { listModelsRequest, probeHealth } from "./openai-models.js";
+import { OpenAIProtocolError } from "./openai-errors.js";
+import { parseModelList } from "./openai-models.js";
+import { streamOpenAI } from "./openai-stream.js";
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
+const DEFAULT_HEALTH_TIMEOUT_MS = 2000;
 
-/** What `mergeTimeouts(undefined, undefined)` returns, shared (read only). */
-const NO_TIMEOUTS: Timeouts = Object.freeze({});
+/** Endpoints and headers resolved once from the options. */
+interface Endpoints {
+  chat: string;
+  models: string;
+  /** The base URL without credentials or query, for "cannot reach" messages. */
+  target: string;
+  headers: Record<string, string>;
+  secrets: string[];
+}
 
 /**
  * Streams chat completions from OpenAI's `POST /chat/completions` (SSE) and from every server that
@@ -36,23 +54,24 @@ export class OpenAIAdapter implements AIAdapter {
   readonly provider: string;
   /** The model sent in every request. */
   readonly model: string;
-  /** What this adapter claims (all true by default; override per model with `capabilities`). */
+  /**
+   * What this adapter claims: everything but `assistantPrefill` by default (OpenAI answers a
+   * trailing assistant message instead of continuing it; llama.cpp and vLLM continue it).
+   * Override per model with the `capabilities` option.
+   */
   readonly capabilities: Capabilities;
-  readonly #baseUrl: string;
-  /** The chat URL split once for undici's `dispatch()`. */
-  readonly #chatOrigin: string;
-  readonly #chatPath: string;
-  readonly #modelsUrl: string;
-  readonly #headers: Record<string, string>;
-  readonly #secrets: string[];
+  readonly #endpoints: Endpoints;
+  readonly #settings: RequestSettings;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  #closed = false;
-  readonly #timeouts: Timeouts | undefined;
-  readonly #settings: RequestSettings;
   readonly #healthTimeoutMs: number;
   readonly #maxFrameSize: number | undefined;
+  #closed = false;
 
+  /**
+   * Checks the configuration and opens nothing yet. Throws `TypeError` for a `baseUrl` that is
+   * not an http(s) URL and for invalid default `timeouts` (the message never shows the URL).
+   */
   constructor(options: OpenAIAdapterOptions) {
     this.provider = options.provider ?? "openai";
     this.model = options.model;
@@ -62,84 +81,39 @@ export class OpenAIAdapter implements AIAdapter {
       images: true,
       jsonSchema: true,
       usage: true,
+      assistantPrefill: false,
       ...options.capabilities,
     };
-    const baseUrl = (options.baseUrl ?? process.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL).replace(
-      /\/+$/,
-      "",
-    );
-    this.#baseUrl = baseUrl;
-    const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
-    const azure = options.azure;
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      accept: "text/event-stream",
-    };
-    if (apiKey) {
-      if (azure) headers["api-key"] = apiKey;
-      else headers.authorization = `Bearer ${apiKey}`;
-    }
-    if (options.organization) headers["openai-organization"] = options.organization;
-    if (options.project) headers["openai-project"] = options.project;
-    if (options.headers) {
-      for (const [name, value] of Object.entries(options.headers))
-        headers[name.toLowerCase()] = value;
-    }
-    this.#headers = headers;
-    this.#secrets = [...(apiKey ? [apiKey] : []), ...secretsFromHeaders(headers)];
-    let chatUrl: string;
-    if (azure) {
-      const query = `?api-version=${encodeURIComponent(azure.apiVersion)}`;
-      const root = azure.deployment
-        ? `${baseUrl}/openai/deployments/${encodeURIComponent(azure.deployment)}`
-        : baseUrl;
-      chatUrl = `${root}/chat/completions${query}`;
-      this.#modelsUrl = `${azure.deployment ? `${baseUrl}/openai` : baseUrl}/models${query}`;
-    } else {
-      chatUrl = `${baseUrl}/chat/completions`;
-      this.#modelsUrl = `${baseUrl}/models`;
-    }
-    const parsed = parseBaseUrl(chatUrl);
-    this.#chatOrigin = parsed.origin;
-    this.#chatPath = `${parsed.pathname}${parsed.search}`;
+    const problem = timeoutsProblem(options.timeouts);
+    if (problem !== undefined) throw new TypeError(`OpenAIAdapter: ${problem}`);
+    this.#endpoints = resolveEndpoints(options);
+    this.#settings = resolveSettings(options);
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000 });
-    this.#timeouts = options.timeouts;
-    const openaiHosted = azure !== undefined || /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
-    const compat = options.compat ?? {};
-    this.#settings = {
-      model: options.model,
-      includeUsage: compat.includeUsage ?? options.includeUsage ?? true,
-      maxTokensField:
-        compat.maxTokensField ?? (openaiHosted ? "max_completion_tokens" : "max_tokens"),
-      reasoningEffort: (compat.reasoningEffort ?? "reasoning_effort") === "reasoning_effort",
-    };
-    this.#healthTimeoutMs = options.healthTimeoutMs ?? 2000;
+    // Our StreamDeadline owns time limits: undici's own headers/body timeouts are off.
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 10_000, headersTimeout: 0, bodyTimeout: 0 });
+    this.#healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
     this.#maxFrameSize = options.maxFrameSize;
   }
 
   /**
-   * Streams one answer: content / thinking / tool_calls chunks, then one `done`. The request is
-   * sent on the first `next()`. See the package README for the mapping and the errors thrown.
+   * Streams one answer: content / thinking / tool_calls chunks, then one `done`. Never throws
+   * here: the request is checked and sent on the first `next()`, which throws
+   * `InvalidRequestError` for bad input (nothing sent) and the typed errors of the README.
    */
-  stream(messages: Message[], options: StreamOptions = {}): AsyncIterableIterator<StreamChunk> {
-    return new ChatStreamIterator({
-      origin: this.#chatOrigin,
-      path: this.#chatPath,
-      target: this.#baseUrl,
-      headers: this.#headers,
-      body: JSON.stringify(buildOpenAIRequest(messages, options, this.#settings)),
+  stream(messages: Message[], options?: StreamOptions): AsyncGenerator<StreamChunk, void> {
+    const endpoints = this.#endpoints;
+    return streamOpenAI({
+      url: endpoints.chat,
+      target: endpoints.target,
+      headers: endpoints.headers,
       dispatcher: this.#dispatcher,
-      // No limits anywhere (the common case): one shared empty object, no merge per request.
-      timeouts:
-        this.#timeouts === undefined && options.timeouts === undefined
-          ? NO_TIMEOUTS
-          : mergeTimeouts(this.#timeouts, options.timeouts),
-      signal: options.signal,
-      provider: this.provider,
-      model: this.model,
-      secrets: this.#secrets,
+      settings: this.#settings,
+      errors: this.#errorOptions(),
       maxFrameSize: this.#maxFrameSize,
+      messages,
+      options,
     });
   }
 
@@ -147,29 +121,53 @@ export class OpenAIAdapter implements AIAdapter {
    * `GET {baseUrl}/models`: `true` on a 2xx answer. Never rejects: `false` when the server is
    * down, refuses, answers non-2xx or does not answer within `timeoutMs` (default 2000).
    */
-  healthCheck(options: HealthCheckOptions = {}): Promise<boolean> {
-    return probeHealth({
-      url: this.#modelsUrl,
-      headers: this.#headers,
-      dispatcher: this.#dispatcher,
-      timeoutMs: options.timeoutMs ?? this.#healthTimeoutMs,
-      signal: options.signal,
-    });
+  async healthCheck(options: HealthCheckOptions = {}): Promise<boolean> {
+    const timeoutMs = options.timeoutMs ?? this.#healthTimeoutMs;
+    if (options.signal?.aborted || timeoutsProblem({ totalMs: timeoutMs }) !== undefined) {
+      return false;
+    }
+    const deadline = new StreamDeadline({ totalMs: timeoutMs }, options.signal);
+    try {
+      const response = await this.#get(this.#endpoints.models, deadline);
+      // Read a small body to its end so the connection can be reused; a large one is cut off.
+      await readBody(response.body, MAX_ERROR_BODY_BYTES);
+      return response.statusCode >= 200 && response.statusCode < 300;
+    } catch {
+      return false;
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /**
    * `GET {baseUrl}/models`: the model ids (OpenAI's `data[].id`, llama.cpp's and Ollama's
-   * `models[].name` too). Rejects with the same error classes as `stream()`.
+   * `models[].name` too). The list is read up to 32 MiB. Rejects with the same error classes as
+   * `stream()`.
    */
-  listModels(options: ListModelsOptions = {}): Promise<string[]> {
-    return listModelsRequest({
-      url: this.#modelsUrl,
-      target: this.#baseUrl,
-      headers: this.#headers,
-      dispatcher: this.#dispatcher,
-      signal: options.signal,
-      errorOptions: { provider: this.provider, model: this.model, secrets: this.#secrets },
-    });
+  async listModels(options: ListModelsOptions = {}): Promise<string[]> {
+    const errors = this.#errorOptions();
+    const deadline = new StreamDeadline({}, options.signal);
+    try {
+      if (deadline.reason !== undefined) throw deadline.error(errors);
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.#get(this.#endpoints.models, deadline);
+      } catch (cause) {
+        throw mapRequestError(cause, deadline, errors, this.#endpoints.target);
+      }
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      const cap = ok ? MAX_SUCCESS_BODY_BYTES : MAX_ERROR_BODY_BYTES;
+      let body: { text: string; truncated: boolean };
+      try {
+        body = await readBody(response.body, cap);
+      } catch (cause) {
+        throw mapRequestError(cause, deadline, errors, this.#endpoints.target);
+      }
+      if (!ok) throw mapHttpError(response.statusCode, response.headers, body.text, errors);
+      return modelNames(body, errors);
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /** Closes the adapter's own connection pool (a `dispatcher` you passed is left open). */
@@ -179,18 +177,103 @@ export class OpenAIAdapter implements AIAdapter {
     this.#closed = true;
     await this.#dispatcher.close();
   }
+
+  #errorOptions(): AdapterErrorOptions {
+    return { provider: this.provider, model: this.model, secrets: this.#endpoints.secrets };
+  }
+
+  #get(url: string, deadline: StreamDeadline): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = {
+      ...this.#endpoints.headers,
+      accept: "application/json",
+    };
+    delete headers["content-type"];
+    return request(url, {
+      method: "GET",
+      headers,
+      dispatcher: this.#dispatcher,
+      signal: deadline.signal,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
 }
 
-/** Parses the chat URL once; the error names the option, not the URL (it may hold credentials). */
-function parseBaseUrl(url: string): URL {
-  let parsed: URL;
+/** The names in a `/models` answer; a cut-off or unknown body is a protocol error. */
+function modelNames(body: { text: string; truncated: boolean }, errors: AdapterErrorOptions) {
+  const fail = (message: string, reason: "oversize_frame" | "malformed_frame", cause?: unknown) =>
+    new OpenAIProtocolError(`${errors.provider}: ${message}`, {
+      ...errors,
+      cause,
+      reason,
+      excerpt: body.text,
+    });
+  if (body.truncated) {
+    throw fail(`/models answer over ${MAX_SUCCESS_BODY_BYTES / 1024 / 1024} MiB`, "oversize_frame");
+  }
+  let json: unknown;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError("OpenAIAdapter: baseUrl is not a valid URL");
+    json = JSON.parse(body.text);
+  } catch (cause) {
+    throw fail("/models answered with invalid JSON", "malformed_frame", cause);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new TypeError(`OpenAIAdapter: baseUrl must be http: or https:, not ${parsed.protocol}`);
-  }
-  return parsed;
+  const names = parseModelList(json);
+  if (names === undefined) throw fail("/models answer has no model list", "malformed_frame");
+  return names;
+}
+
+/**
+ * URLs and headers: `baseUrl` checked and its credentials taken out (`user:password@` becomes a
+ * Basic `authorization` unless an API key or a configured header sets one), Azure's deployment
+ * path and `api-version`, and every secret to keep out of errors.
+ */
+function resolveEndpoints(options: OpenAIAdapterOptions): Endpoints {
+  const base = resolveBaseUrl(
+    options.baseUrl ?? process.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL,
+    "OpenAIAdapter",
+  );
+  const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
+  const azure = options.azure;
+  const url = new URL(base.url);
+  const root = url.pathname.replace(/\/+$/, "");
+  if (azure) url.searchParams.set("api-version", azure.apiVersion);
+  const at = (path: string) => {
+    const endpoint = new URL(url);
+    endpoint.pathname = root + path;
+    return endpoint.toString();
+  };
+  const deployment = azure?.deployment;
+  const chatPath = deployment
+    ? `/openai/deployments/${encodeURIComponent(deployment)}/chat/completions`
+    : "/chat/completions";
+  const key = apiKey ? (azure ? { "api-key": apiKey } : { authorization: `Bearer ${apiKey}` }) : {};
+  const headers = buildHeaders(
+    { "content-type": "application/json", accept: "text/event-stream" },
+    { authorization: base.authorization },
+    key,
+    { "openai-organization": options.organization, "openai-project": options.project },
+    options.headers,
+  );
+  return {
+    chat: at(chatPath),
+    models: at(deployment ? "/openai/models" : "/models"),
+    target: `${url.origin}${root}`,
+    headers,
+    secrets: collectSecrets({ apiKey, headers: options.headers, baseUrl: base }),
+  };
+}
+
+function resolveSettings(options: OpenAIAdapterOptions): RequestSettings {
+  const baseUrl = options.baseUrl ?? process.env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
+  const openaiHosted =
+    options.azure !== undefined || /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
+  const compat = options.compat ?? {};
+  return {
+    model: options.model,
+    includeUsage: compat.includeUsage ?? options.includeUsage ?? true,
+    maxTokensField:
+      compat.maxTokensField ?? (openaiHosted ? "max_completion_tokens" : "max_tokens"),
+    reasoningEffort: (compat.reasoningEffort ?? "reasoning_effort") === "reasoning_effort",
+    timeouts: options.timeouts,
+  };
 }

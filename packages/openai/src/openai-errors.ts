@@ -1,11 +1,10 @@
 import {
   type AdapterErrorOptions,
-  brand,
-  hasBrand,
   ProtocolError,
   type ProtocolErrorReason,
   UnavailableError,
 } from "@x/core";
+import { brand, hasBrand } from "@x/core/http";
 
 const OPENAI_UNAVAILABLE = Symbol.for("@x/openai/OpenAIUnavailableError");
 

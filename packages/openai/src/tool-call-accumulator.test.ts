@@ -10,9 +10,11 @@ describe("ToolCallAccumulator", () => {
     acc.add({ index: 2, function: { arguments: '{"a"' } });
     acc.add({ index: 2, id: "call_1", function: { name: "f", arguments: ":1" } });
     acc.add({ index: 2, id: "call_1", type: "function", function: { name: "f", arguments: "}" } });
-    expect(acc.flush(options)).toEqual([{ id: "call_1", name: "f", arguments: { a: 1 } }]);
+    expect(acc.flush(options, false).calls).toEqual([
+      { id: "call_1", name: "f", arguments: { a: 1 } },
+    ]);
     expect(acc.pending).toBe(false);
-    expect(acc.flush(options)).toBeUndefined();
+    expect(acc.flush(options, false)).toEqual({ calls: [], incomplete: [] });
   });
 
   it("missing index: a new id opens a call, no id continues the last one", () => {
@@ -20,7 +22,7 @@ describe("ToolCallAccumulator", () => {
     acc.add({ id: "a", function: { name: "f", arguments: '{"x":' } });
     acc.add({ function: { arguments: "1}" } });
     acc.add({ id: "b", function: { name: "g" } });
-    expect(acc.flush(options)).toEqual([
+    expect(acc.flush(options, false).calls).toEqual([
       { id: "a", name: "f", arguments: { x: 1 } },
       { id: "b", name: "g", arguments: {} },
     ]);
@@ -30,7 +32,7 @@ describe("ToolCallAccumulator", () => {
     const acc = new ToolCallAccumulator();
     acc.add({ index: 1, function: { name: "second" } });
     acc.add({ index: 0, id: "x", function: { name: "first", arguments: { k: [1] } } });
-    const calls = acc.flush(options)!;
+    const calls = acc.flush(options, false).calls;
     expect(calls.map((c) => c.name)).toEqual(["first", "second"]);
     expect(calls[0]!.arguments).toEqual({ k: [1] });
     expect(calls[1]!.arguments).toEqual({});
@@ -40,9 +42,9 @@ describe("ToolCallAccumulator", () => {
   it("deltas for a call already emitted are ignored", () => {
     const acc = new ToolCallAccumulator();
     acc.add({ index: 0, id: "a", function: { name: "f", arguments: "{}" } });
-    acc.flush(options);
+    acc.flush(options, false);
     acc.add({ index: 0, function: { arguments: "garbage" } });
-    expect(acc.flush(options)).toBeUndefined();
+    expect(acc.flush(options, false).calls).toEqual([]);
   });
 
   it("invalid JSON throws a ProtocolError naming the tool", () => {
@@ -50,11 +52,21 @@ describe("ToolCallAccumulator", () => {
     acc.add({ index: 0, id: "a", function: { name: "lookup", arguments: '{"q":' } });
     let error: unknown;
     try {
-      acc.flush(options);
+      acc.flush(options, false);
     } catch (caught) {
       error = caught;
     }
     expect(ProtocolError.isInstance(error)).toBe(true);
     expect(String(error)).toContain("lookup");
+  });
+
+  it("cut off by the token limit: unparsable calls are incomplete, parsable ones complete", () => {
+    const acc = new ToolCallAccumulator();
+    acc.add({ index: 0, id: "a", function: { name: "done_one", arguments: '{"x":1}' } });
+    acc.add({ index: 1, id: "b", function: { name: "cut", arguments: '{"q":"par' } });
+    expect(acc.flush(options, true)).toEqual({
+      calls: [{ id: "a", name: "done_one", arguments: { x: 1 } }],
+      incomplete: [{ id: "b", name: "cut", argumentsText: '{"q":"par' }],
+    });
   });
 });

@@ -1,9 +1,18 @@
 import {
   type AdapterErrorOptions,
-  createToolCallId,
-  parseToolArguments,
+  type IncompleteToolCall,
+  ProtocolError,
   type ToolCall,
 } from "@x/core";
+import { createToolCallId, parseToolArguments } from "@x/core/http";
+
+/** What {@link ToolCallAccumulator.flush} completed. */
+export interface FlushedToolCalls {
+  /** Calls with parsed arguments, in index order. */
+  calls: ToolCall[];
+  /** Calls whose arguments did not parse, when the token limit cut them off. */
+  incomplete: IncompleteToolCall[];
+}
 
 /** One tool call being assembled from deltas. */
 interface Slot {
@@ -40,11 +49,6 @@ export class ToolCallAccumulator {
     return this.#pending > 0;
   }
 
-  /** Whether any call was seen at all. */
-  get seen(): boolean {
-    return this.#slots.length > 0;
-  }
-
   /** Feeds one element of `delta.tool_calls`. */
   add(delta: unknown): void {
     if (typeof delta !== "object" || delta === null) return;
@@ -68,25 +72,29 @@ export class ToolCallAccumulator {
   }
 
   /**
-   * Completes every call not emitted yet, in index order, with parsed arguments. Returns
-   * `undefined` when there is none. Throws a `ProtocolError` for arguments that are not JSON.
+   * Completes every call not emitted yet, in index order, with parsed arguments. Arguments that
+   * are not a JSON object throw a `ProtocolError` (`invalid_tool_arguments`) naming the tool,
+   * unless `cutOff` (the stream finished with `finish_reason: "length"`): then the call goes to
+   * `incomplete` with its raw text, as the caller's token limit cut it.
    */
-  flush(options: AdapterErrorOptions): ToolCall[] | undefined {
-    if (this.#pending === 0) return undefined;
+  flush(options: AdapterErrorOptions, cutOff: boolean): FlushedToolCalls {
+    const result: FlushedToolCalls = { calls: [], incomplete: [] };
+    if (this.#pending === 0) return result;
     const ready = this.#slots.filter((slot) => !slot.emitted).sort((a, b) => a.index - b.index);
-    const calls: ToolCall[] = [];
     for (const slot of ready) {
-      const name = slot.name ?? "";
-      const value = slot.text === "" && slot.object !== undefined ? slot.object : slot.text;
-      calls.push({
-        id: slot.id ?? createToolCallId(),
-        name,
-        arguments: parseToolArguments(value, name, options),
-      });
       slot.emitted = true;
+      const name = slot.name ?? "";
+      const id = slot.id ?? createToolCallId();
+      const value = slot.text === "" && slot.object !== undefined ? slot.object : slot.text;
+      try {
+        result.calls.push({ id, name, arguments: parseToolArguments(value, name, options) });
+      } catch (error) {
+        if (!cutOff || !ProtocolError.isInstance(error)) throw error;
+        result.incomplete.push({ id, name, argumentsText: slot.text });
+      }
     }
     this.#pending = 0;
-    return calls;
+    return result;
   }
 
   #slotFor(index: number | undefined, id: string | undefined): Slot {

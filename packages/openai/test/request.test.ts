@@ -1,3 +1,4 @@
+import type { Message, StreamOptions } from "@x/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildOpenAIRequest, type RequestSettings } from "../src/build-openai-request.js";
 import { OpenAIAdapter } from "../src/index.js";
@@ -9,11 +10,23 @@ const settings: RequestSettings = {
   includeUsage: true,
   maxTokensField: "max_tokens",
   reasoningEffort: true,
+  timeouts: undefined,
 };
+
+const errors = { provider: "openai", model: "gpt-4.1" };
+
+/** The JSON body `buildOpenAIRequest` produces. */
+function build(
+  messages: Message[],
+  options: StreamOptions,
+  shaping: RequestSettings = settings,
+): Record<string, unknown> {
+  return JSON.parse(buildOpenAIRequest(messages, options, shaping, errors).body);
+}
 
 describe("buildOpenAIRequest", () => {
   it("translates messages: images as parts, tool calls with string arguments, tool results", () => {
-    const body = buildOpenAIRequest(
+    const body = build(
       [
         { role: "system", content: "be brief" },
         {
@@ -62,7 +75,7 @@ describe("buildOpenAIRequest", () => {
     const tools = [
       { type: "function" as const, function: { name: "f", parameters: { type: "object" } } },
     ];
-    const body = buildOpenAIRequest(
+    const body = build(
       [{ role: "user", content: "hi" }],
       {
         tools,
@@ -99,7 +112,7 @@ describe("buildOpenAIRequest", () => {
   });
 
   it("json mode, string tool choice, think off, reasoning switch off", () => {
-    const body = buildOpenAIRequest(
+    const body = build(
       [{ role: "user", content: "hi" }],
       { responseFormat: "json", toolChoice: "required", think: false },
       settings,
@@ -107,7 +120,7 @@ describe("buildOpenAIRequest", () => {
     expect(body.response_format).toEqual({ type: "json_object" });
     expect(body.tool_choice).toBe("required");
     expect(body.reasoning_effort).toBeUndefined();
-    const off = buildOpenAIRequest(
+    const off = build(
       [{ role: "user", content: "hi" }],
       { think: "low" },
       {
@@ -181,5 +194,54 @@ describe("what goes on the wire", () => {
     expect(body.reasoning_effort).toBeUndefined();
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
     await adapter.close();
+  });
+
+  it("Azure v1 API: baseUrl as is, api-version on chat and models", async () => {
+    const adapter = new OpenAIAdapter({
+      baseUrl: `${server.url}/openai/v1`,
+      apiKey: API_KEY,
+      model: "gpt-4o",
+      azure: { apiVersion: "preview" },
+    });
+    await drain(adapter.stream([{ role: "user", content: "hi" }]));
+    expect(server.requests[0]!.url).toBe("/openai/v1/chat/completions?api-version=preview");
+    server.answer({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: Buffer.from('{"object":"list","data":[{"id":"gpt-4o"}]}'),
+    });
+    expect(await adapter.listModels()).toEqual(["gpt-4o"]);
+    expect(server.requests[1]!.url).toBe("/openai/v1/models?api-version=preview");
+    await adapter.close();
+  });
+
+  it("a query string on baseUrl (Gemini's ?key=) stays on every URL", async () => {
+    const adapter = new OpenAIAdapter({
+      baseUrl: `${server.url}/v1beta/openai/?key=abc123def456`,
+      model: "gemini-2.5-flash",
+    });
+    await drain(adapter.stream([{ role: "user", content: "hi" }]));
+    expect(server.requests[0]!.url).toBe("/v1beta/openai/chat/completions?key=abc123def456");
+    await adapter.close();
+  });
+
+  it("assistantPrefill is off by default and set through capabilities", () => {
+    const openai = new OpenAIAdapter({ baseUrl: server.url, model: "gpt-4.1" });
+    expect(openai.capabilities.assistantPrefill).toBe(false);
+    const llama = new OpenAIAdapter({
+      baseUrl: server.url,
+      model: "qwen3",
+      capabilities: { assistantPrefill: true },
+    });
+    expect(llama.capabilities).toMatchObject({ assistantPrefill: true, tools: true });
+  });
+
+  it("a baseUrl that is not http(s) is a configuration error (TypeError, URL not shown)", () => {
+    expect(() => new OpenAIAdapter({ baseUrl: "ftp://u:secretpw@x/v1", model: "m" })).toThrow(
+      /^OpenAIAdapter: baseUrl must be an http/,
+    );
+    expect(() => new OpenAIAdapter({ baseUrl: "not a url secretpw", model: "m" })).toThrow(
+      TypeError,
+    );
   });
 });

@@ -1,21 +1,20 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { SseDecoder, type StreamChunk } from "@x/core";
+import type { StreamChunk } from "@x/core";
+import { SseDecoder, type SseEvent } from "@x/core/http";
 import { describe, expect, it } from "vitest";
-import { OpenAIStreamState } from "./openai-stream.js";
+import { OpenAIFrameMapper } from "./map-openai-frame.js";
 
 const DIR = new URL("./__fixtures__/", import.meta.url);
 const FIXTURES = readdirSync(DIR).filter((name) => name.endsWith(".sse"));
 
 /** Decodes `pieces` like the adapter does; returns chunks (without raw/timings) or the error. */
 function decode(pieces: Uint8Array[]): { chunks: unknown[]; error?: string } {
-  const decoder = new SseDecoder();
-  const state = new OpenAIStreamState({
-    provider: "openai",
-    model: "m",
-    secrets: [],
-    startedAt: 0,
+  const decoder = new SseDecoder({
+    onField: (name, data) => (name === "error" ? { data, event: "error" } : undefined),
   });
+  const mapper = new OpenAIFrameMapper({ provider: "openai", model: "m", secrets: [] });
   const chunks: StreamChunk[] = [];
+  const out: StreamChunk[] = [];
   const strip = (c: StreamChunk) => {
     if (c.type === "done")
       return { type: c.type, finishReason: c.finishReason, model: c.model, usage: c.usage };
@@ -24,12 +23,12 @@ function decode(pieces: Uint8Array[]): { chunks: unknown[]; error?: string } {
   };
   try {
     let done = false;
-    const handle = (events: ReturnType<SseDecoder["push"]>) => {
+    const handle = (events: SseEvent[]) => {
       for (const event of events) {
         if (done) return;
-        done = state.event(event);
-        chunks.push(...state.out);
-        state.out.length = 0;
+        done = mapper.map(event, out) === "done";
+        chunks.push(...out);
+        out.length = 0;
       }
     };
     for (const piece of pieces) {
@@ -37,9 +36,9 @@ function decode(pieces: Uint8Array[]): { chunks: unknown[]; error?: string } {
       if (done) break;
     }
     if (!done) handle(decoder.end());
-    if (done || state.finished) {
-      state.flushTools(undefined);
-      chunks.push(...state.out, state.done());
+    if (done || mapper.finished) {
+      mapper.end(out);
+      chunks.push(...out, mapper.done({ startedAt: 0, firstAt: 0, lastAt: 0, generated: 0 }));
     }
     return { chunks: chunks.map(strip) };
   } catch (error) {
@@ -72,9 +71,7 @@ describe("any re-cut of a fixture's bytes yields the same chunks", () => {
   it.each(FIXTURES)("%s", (name) => {
     const bytes = readFileSync(new URL(name, DIR));
     const whole = decode([bytes]);
-    // Only the legacy `error:` field fixture decodes to nothing (the adapter reports truncation).
-    if (!name.includes("legacy"))
-      expect(whole.chunks.length + (whole.error ? 1 : 0)).toBeGreaterThan(0);
+    expect(whole.chunks.length + (whole.error ? 1 : 0)).toBeGreaterThan(0);
     const everyByte = [...bytes].map((b) => Uint8Array.of(b));
     expect(decode(everyByte)).toEqual(whole);
     for (let seed = 1; seed <= 20; seed++) expect(decode(cut(bytes, random(seed)))).toEqual(whole);
