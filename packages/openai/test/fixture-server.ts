@@ -14,6 +14,8 @@ export interface Answer {
   hangAfter?: number;
   /** Never send headers (a model still loading, a stuck proxy). */
   noHeaders?: boolean;
+  /** Writes the answer itself (status, headers and body are then ignored). */
+  script?: (res: ServerResponse) => void;
 }
 
 /** A request the server received. */
@@ -22,6 +24,8 @@ export interface ReceivedRequest {
   url: string;
   headers: IncomingMessage["headers"];
   body: string;
+  /** The client port of the connection it came on (same port: same connection reused). */
+  clientPort: number;
 }
 
 const FIXTURES = fileURLToPath(new URL("../src/__fixtures__/", import.meta.url));
@@ -125,6 +129,7 @@ export class FixtureServer {
         url: req.url ?? "",
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),
+        clientPort: req.socket.remotePort ?? 0,
       });
       const answer = this.#answers.shift() ?? this.#lastAnswer;
       this.#lastAnswer = answer;
@@ -133,6 +138,10 @@ export class FixtureServer {
         return;
       }
       if (answer.noHeaders) return;
+      if (answer.script) {
+        answer.script(res);
+        return;
+      }
       res.writeHead(answer.status, answer.headers);
       if (answer.hangAfter !== undefined) {
         res.write(answer.body.subarray(0, answer.hangAfter));

@@ -71,3 +71,40 @@ export function leaksKey(error: unknown): boolean {
   const text = `${String(error)} ${JSON.stringify(error)} ${(error as Error)?.stack ?? ""}`;
   return text.includes(API_KEY) || text.includes("SECRET0123456789");
 }
+
+/**
+ * Resolves with `promise`, or rejects once `ms` have passed (a bound for code that would
+ * otherwise hang, so the test fails instead of timing out). The timer is cleared either way.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still running after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One SSE `data:` event carrying `value` as JSON. */
+export function sseEvent(value: unknown): string {
+  return `data: ${JSON.stringify(value)}\n\n`;
+}
+
+/** A chat.completion.chunk with one choice. */
+export function chunkOf(delta: Record<string, unknown>, finishReason: string | null = null) {
+  return {
+    id: "chatcmpl-t",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "served-model",
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  };
+}
+
+/** `Timeout`s alive in this process (timers left behind show up here). */
+export function activeTimeouts(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+}

@@ -1,6 +1,6 @@
 import { AbortedError, AuthenticationError } from "@x/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OpenAIAdapter, OpenAIUnavailableError } from "../src/index.js";
+import { OpenAIAdapter, OpenAIProtocolError, OpenAIUnavailableError } from "../src/index.js";
 import { FixtureServer, httpAnswer } from "./fixture-server.js";
 import { API_KEY, adapterFor, leaksKey } from "./helpers.js";
 
@@ -52,6 +52,34 @@ describe("listModels", () => {
     await adapter.close();
   });
 
+  it("a 4 MiB list of 20,000 models (OpenRouter-sized lists and beyond) is read whole", async () => {
+    const data = Array.from({ length: 20_000 }, (_, i) => ({
+      id: `vendor/model-${i}`,
+      object: "model",
+      created: 1,
+      owned_by: "vendor",
+      description: "x".repeat(150),
+    }));
+    const body = JSON.stringify({ object: "list", data });
+    expect(body.length).toBeGreaterThan(4 * 1024 * 1024);
+    server.answer({ ...json(body), pieceSize: 64 * 1024 });
+    const adapter = adapterFor(server);
+    const names = await adapter.listModels();
+    expect(names).toHaveLength(20_000);
+    expect(names[19_999]).toBe("vendor/model-19999");
+    await adapter.close();
+  });
+
+  it("a list over the 32 MiB cap → OpenAIProtocolError (oversize_frame), not a parse error", async () => {
+    const body = `{"object":"list","data":[${'{"id":"m"},'.repeat(3_200_000)}{"id":"last"}]}`;
+    server.answer(json(body));
+    const adapter = adapterFor(server);
+    const error = await adapter.listModels().catch((e: unknown) => e);
+    expect(OpenAIProtocolError.isInstance(error)).toBe(true);
+    expect((error as OpenAIProtocolError).reason).toBe("oversize_frame");
+    await adapter.close();
+  });
+
   it("401 → AuthenticationError without the key", async () => {
     server.answer(json(`{"error":{"message":"bad key ${API_KEY}","code":"invalid_api_key"}}`, 401));
     const adapter = adapterFor(server);
@@ -94,15 +122,27 @@ describe("healthCheck", () => {
     await adapter.close();
   });
 
-  it("false fast when the port refuses", async () => {
+  it("false in well under 100 ms when the port refuses", async () => {
     const url = server.url;
     await server.stop();
     const adapter = new OpenAIAdapter({ baseUrl: `${url}/v1`, apiKey: API_KEY, model: "m" });
     const started = performance.now();
     expect(await adapter.healthCheck()).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(100);
     await adapter.close();
     server = await new FixtureServer().start();
+  });
+
+  it("false within the default 2 s when the server accepts and never answers", async () => {
+    server.answer({ status: 200, headers: {}, body: Buffer.alloc(0), noHeaders: true });
+    const adapter = adapterFor(server);
+    const started = performance.now();
+    expect(await adapter.healthCheck()).toBe(false);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(1_900);
+    expect(took).toBeLessThan(3_000);
+    await server.allSocketsClosed();
+    await adapter.close();
   });
 
   it("false within its timeout when the server accepts and never answers; socket freed", async () => {
