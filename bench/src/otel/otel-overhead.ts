@@ -32,7 +32,7 @@ import { loadSdkMetrics } from "./load-sdk-metrics.js";
 const quick = process.argv.includes("--quick");
 /** Requests per variant per round. */
 const BLOCK = quick ? 100 : 400;
-const ROUNDS = quick ? 8 : 30;
+const ROUNDS = quick ? 8 : 60;
 const BUDGET_MS = quick ? 2_000 : 10_000;
 const WARMUP_REQUESTS = quick ? 300 : 2_000;
 
