@@ -23,7 +23,8 @@ const SSE_HEADERS = { "content-type": "text/event-stream" };
 
 /**
  * Writes `prelude` at once, then keeps the body alive with keep-alive comments and frames that
- * carry no output (an empty content delta, a role-only delta) every 40 ms, and never a token:
+ * carry no output (empty strings, a role-only delta, `tool_calls: []`) every 40 ms, and never a
+ * token:
  * a server whose model stalled behind a chatty proxy.
  */
 function chattyStall(prelude: string): (res: ServerResponse) => void {
@@ -35,6 +36,7 @@ function chattyStall(prelude: string): (res: ServerResponse) => void {
       sseEvent(chunkOf({ content: "" })),
       ": ping - 2026-11-25 15:40:02.123456+00:00\r\n\r\n",
       sseEvent(chunkOf({ role: "assistant" })),
+      sseEvent(chunkOf({ content: null, reasoning_content: "", tool_calls: [] })),
       ": keep-alive\n\n",
     ];
     let n = 0;
