@@ -273,6 +273,29 @@ describe("chain tracing", () => {
     expect(childrenOf(skipped!).map((s) => s.name)).toEqual(["attempt steady-1"]);
   });
 
+  it("a retry is an event on its attempt; members' servers are on their attempts", async () => {
+    const flaky = Object.assign(
+      member("flaky", [[down("flaky")], [...textSteps("second try"), { type: "done" }]]),
+      { baseUrl: "http://gpu-box.lan:11434" },
+    );
+    const traced = tracedChain([flaky], { retry: { maxRetries: 1, random: () => 0 } });
+    await drain(traced.stream(messages));
+    const attempt = harness.span("attempt flaky-1");
+    expect(attempt.attributes).toMatchObject({
+      "x.outcome": "success",
+      "server.address": "gpu-box.lan",
+      "server.port": 11434,
+    });
+    const retry = attempt.events.find((e) => e.name === "x.chain.retry");
+    expect(retry?.attributes).toMatchObject({
+      "x.chain.retry": 1,
+      "x.chain.delay_ms": 0,
+      "x.chain.stage": "connect",
+      "error.type": "UnavailableError",
+    });
+    expect(childrenOf(harness.span("chat flaky-1"))).toHaveLength(1);
+  });
+
   it("events outside a traced request are ignored", () => {
     const tracing = createChainTracing({ tracer: harness.tracer });
     tracing.onEvent({ type: "breaker-close" });
