@@ -4,7 +4,8 @@ import { openaiCodec } from "./openai-codec.js";
 
 runConformance({
   name: "openai",
-  create: ({ baseUrl, model, apiKey }) => new OpenAIAdapter({ baseUrl, model, apiKey }),
+  create: ({ baseUrl, model, apiKey, headers }) =>
+    new OpenAIAdapter({ baseUrl, model, apiKey, headers }),
   codec: openaiCodec,
   capabilities: {
     toolCalls: true,
