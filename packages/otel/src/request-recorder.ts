@@ -2,6 +2,7 @@ import {
   type Attributes,
   type Context,
   context,
+  isSpanContextValid,
   type Span,
   SpanKind,
   trace,
@@ -92,7 +93,9 @@ export class RequestRecorder {
   readonly #target: StreamTarget;
   readonly #span: Span;
   readonly #context: Context;
-  /** Set while the span records: what nested code finds through `requestStore`. */
+  /** Whether the span records: attributes and content are worked out only then. */
+  readonly #recording: boolean;
+  /** What nested code finds through `requestStore`; unset when there is no trace at all. */
   readonly #state: RequestState | undefined;
   readonly #output: OutputRecorder | undefined;
   readonly #startedAt = performance.now();
@@ -114,8 +117,22 @@ export class RequestRecorder {
     );
     this.#span = span;
     this.#context = trace.setSpan(parent, span);
-    if (!span.isRecording()) {
-      this.#state = undefined;
+    this.#recording = span.isRecording();
+    // A sampled-out span (valid context, not recording) still goes in the store, so spans nested
+    // in it inherit its sampling decision instead of starting traces of their own.
+    this.#state =
+      this.#recording || isSpanContextValid(span.spanContext())
+        ? {
+            owner: target.owner,
+            span,
+            context: this.#context,
+            parent: outer,
+            attempts: [],
+            memberServers: target.memberServers,
+            ended: false,
+          }
+        : undefined;
+    if (!this.#recording) {
       this.#output = undefined;
       return;
     }
@@ -130,15 +147,6 @@ export class RequestRecorder {
     }
     span.setAttributes(parameters);
     this.#output = settings.captureContent ? new OutputRecorder() : undefined;
-    this.#state = {
-      owner: target.owner,
-      span,
-      context: this.#context,
-      parent: outer,
-      attempts: [],
-      memberServers: target.memberServers,
-      ended: false,
-    };
   }
 
   /** The inner stream's `next()`, run with this request's span active (and in its store). */
@@ -174,7 +182,7 @@ export class RequestRecorder {
     }
     const span = this.#span;
     const type = errorType(error);
-    if (this.#state !== undefined) {
+    if (this.#recording) {
       recordError(span, error, this.#target.settings.secrets);
       this.#recordOutput("error");
       span.setAttributes({
@@ -201,7 +209,7 @@ export class RequestRecorder {
 
   #succeed(done: DoneChunk): void {
     if (this.#ended) return;
-    if (this.#state !== undefined) {
+    if (this.#recording) {
       const finishReason = finishReasonOf(done.finishReason);
       const attributes: Attributes = {
         [ATTR_GEN_AI_PROVIDER_NAME]: done.provider,
@@ -219,7 +227,7 @@ export class RequestRecorder {
   }
 
   #reset(chunk: ResetChunk): void {
-    if (this.#state === undefined) return;
+    if (!this.#recording) return;
     this.#span.addEvent(EVENT_RESET, {
       [ATTR_X_RESET_REASON]: safeText(chunk.reason, this.#target.settings.secrets),
       [ATTR_GEN_AI_PROVIDER_NAME]: chunk.provider,
@@ -228,7 +236,7 @@ export class RequestRecorder {
 
   /** Aborted or cancelled: not an error (status stays unset), and no duration is recorded. */
   #endUnfinished(outcome: "aborted" | "cancelled"): void {
-    if (this.#state !== undefined) {
+    if (this.#recording) {
       this.#span.setAttributes({
         [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: ["error"],
         [ATTR_X_OUTCOME]: outcome,

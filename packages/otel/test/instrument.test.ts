@@ -1,4 +1,12 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  type Sampler,
+  SamplingDecision,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import type { AIAdapter, StreamChunk } from "@x/core";
 import { createMockAdapter, textSteps } from "@x/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -325,6 +333,37 @@ describe("instrument(): resets, nesting and pass-through", () => {
     const nested = harness.span("chat mock-model");
     expect(parentIdOf(nested)).toBe(outer.spanContext().spanId);
     expect(nested.spanContext().traceId).toBe(outer.spanContext().traceId);
+  });
+
+  it("a sampled-out span keeps what runs inside it out of the trace too", async () => {
+    const exporter = new InMemorySpanExporter();
+    const dropWrapper: Sampler = {
+      shouldSample: (_context, _traceId, name) => ({
+        decision:
+          name === "chat wrapper"
+            ? SamplingDecision.NOT_RECORD
+            : SamplingDecision.RECORD_AND_SAMPLED,
+      }),
+    };
+    const provider = new BasicTracerProvider({
+      sampler: new ParentBasedSampler({ root: dropWrapper }),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const tracer = provider.getTracer("sampling");
+    const inner = instrument(
+      createMockAdapter({ script: [...textSteps("hi"), { type: "done" }] }),
+      {
+        tracer,
+      },
+    );
+    const wrapper: AIAdapter = {
+      ...restarting,
+      model: "wrapper",
+      stream: (m, o) => inner.stream(m, o),
+    };
+    await drain(instrument(wrapper, { tracer }).stream(messages));
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([]);
+    await provider.shutdown();
   });
 
   it("passes healthCheck, listModels and close through, and traces them on request", async () => {
