@@ -51,7 +51,7 @@ export function recordError(span: Span, error: unknown, secrets: readonly string
   span.setStatus({ code: SpanStatusCode.ERROR, message });
   const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : undefined;
   span.recordException({
-    name: type,
+    name: error instanceof Error ? error.name : type,
     message,
     ...(stack === undefined ? {} : { stack: redact(stack, secrets) }),
   });

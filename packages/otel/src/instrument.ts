@@ -1,11 +1,15 @@
-import { context, type Span, SpanKind, trace } from "@opentelemetry/api";
+import { type Attributes, context, type Span, SpanKind, trace } from "@opentelemetry/api";
 import type { AIAdapter, HealthCheckOptions, ListModelsOptions } from "@x/core";
 import { recordError } from "./errors.js";
 import { isObserved } from "./observed.js";
 import { type InstrumentOptions, type Settings, settingsOf } from "./options.js";
-import { baseAttributes } from "./request-attributes.js";
 import type { StreamTarget } from "./request-recorder.js";
-import { ATTR_X_HEALTH_OK } from "./semconv.js";
+import {
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_X_HEALTH_OK,
+} from "./semconv.js";
 import { type ServerAddress, serverAddressOf } from "./server-address.js";
 import { tracedStream } from "./traced-stream.js";
 
@@ -78,7 +82,12 @@ export function instrumentWith(
 
 function startAuxiliarySpan(target: StreamTarget, operation: string): Span {
   const { adapter, settings, server } = target;
-  const attributes = baseAttributes(adapter.provider, adapter.model, server);
+  // Not a GenAI operation: no `gen_ai.operation.name`, so backends do not count it as a chat.
+  const attributes: Attributes = { [ATTR_GEN_AI_PROVIDER_NAME]: adapter.provider };
+  if (server !== undefined) {
+    attributes[ATTR_SERVER_ADDRESS] = server.address;
+    if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
+  }
   return settings.tracer.startSpan(`${operation} ${adapter.provider}`, {
     kind: SpanKind.CLIENT,
     attributes,

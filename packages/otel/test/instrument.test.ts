@@ -384,7 +384,9 @@ describe("instrument(): resets, nesting and pass-through", () => {
     const traced = instrument(adapter, { tracer: harness.tracer, traceHealthAndModels: true });
     expect(await traced.healthCheck()).toBe(true);
     expect(await traced.listModels()).toEqual(["a", "b"]);
-    expect(harness.span("health_check mock").attributes["x.health.ok"]).toBe(true);
+    const health = harness.span("health_check mock");
+    expect(health.attributes["x.health.ok"]).toBe(true);
+    expect(health.attributes["gen_ai.operation.name"]).toBeUndefined();
     expect(harness.span("list_models mock").status.code).toBe(SpanStatusCode.UNSET);
   });
 });
