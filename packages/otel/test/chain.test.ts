@@ -296,6 +296,41 @@ describe("chain tracing", () => {
     expect(childrenOf(harness.span("chat flaky-1"))).toHaveLength(1);
   });
 
+  it("a chain nested in a chain, both traced with one tracing, reads as nested requests", async () => {
+    const tracing = createChainTracing({ tracer: harness.tracer, metrics: false });
+    const inner = tracing.instrument(
+      createFallbackChain(
+        [member("a", [down("a")]), member("b", [...textSteps("ok"), { type: "done" }])],
+        {
+          breaker: false,
+          model: "inner",
+          onEvent: tracing.onEvent,
+        },
+      ),
+    );
+    const outer = tracing.instrument(
+      createFallbackChain([inner, member("c", [{ type: "done" }])], {
+        breaker: false,
+        model: "outer",
+        onEvent: tracing.onEvent,
+      }),
+    );
+    await drain(outer.stream(messages));
+    const outerRequest = harness.span("chat outer");
+    const outerAttempt = harness.span("attempt inner");
+    const innerRequest = harness.span("chat inner");
+    expect(parentIdOf(outerAttempt)).toBe(outerRequest.spanContext().spanId);
+    expect(parentIdOf(innerRequest)).toBe(outerAttempt.spanContext().spanId);
+    expect(
+      childrenOf(innerRequest)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["attempt a-1", "attempt b-1"]);
+    expect(eventNames(innerRequest)).toContain("x.chain.fallback");
+    expect(eventNames(outerRequest)).not.toContain("x.chain.fallback");
+    expect(harness.spans().some((s) => s.name === "attempt c-1")).toBe(false);
+  });
+
   it("events outside a traced request are ignored", () => {
     const tracing = createChainTracing({ tracer: harness.tracer });
     tracing.onEvent({ type: "breaker-close" });
