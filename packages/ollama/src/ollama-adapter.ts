@@ -1,38 +1,45 @@
-import {
-  type AIAdapter,
-  type Capabilities,
-  type HealthCheckOptions,
-  type ListModelsOptions,
-  type Message,
-  mergeTimeouts,
-  type StreamChunk,
-  StreamDeadline,
-  type StreamOptions,
-  secretsFromHeaders,
-  type Timeouts,
+import type {
+  AIAdapter,
+  Capabilities,
+  HealthCheckOptions,
+  ListModelsOptions,
+  Message,
+  StreamChunk,
+  StreamOptions,
+  Timeouts,
 } from "@x/core";
-import { Agent, type Dispatcher, request } from "undici";
-import { buildChatRequest } from "./build-chat-request.js";
-import { type OllamaModelDetails, toModelDetails } from "./list-model-details.js";
 import {
-  type ErrorContext,
-  mapOllamaError,
-  readCapped,
-  readHttpError,
-} from "./map-ollama-error.js";
+  buildHeaders,
+  collectSecrets,
+  DEFAULT_MAX_FRAME_SIZE,
+  MAX_ERROR_BODY_BYTES,
+  MAX_SUCCESS_BODY_BYTES,
+  readBody,
+  resolveBaseUrl,
+  StreamDeadline,
+} from "@x/core/http";
+import { Agent, type Dispatcher, request } from "undici";
+import { type ErrorContext, mapOllamaError, readHttpError } from "./map-ollama-error.js";
 import { OllamaProtocolError } from "./ollama-errors.js";
-import { OllamaChatStream } from "./ollama-stream.js";
+import {
+  type OllamaModelDetails,
+  type OllamaRunningModel,
+  toModelDetails,
+  toRunningModel,
+} from "./ollama-models.js";
+import { type OllamaStreamInput, ollamaStream } from "./ollama-stream.js";
 
 /** Options for {@link OllamaAdapter}. */
 export interface OllamaAdapterOptions {
   /**
-   * Server URL. Default: the `OLLAMA_HOST` environment variable (`host:port` or a URL), else
-   * `http://localhost:11434`.
+   * Server URL. Default: the `OLLAMA_HOST` environment variable (`host`, `host:port` or a URL),
+   * else `http://localhost:11434`. `user:password@` in it is sent as `Authorization: Basic`;
+   * neither it nor key-like query values (`?key=`) ever appear in an error.
    */
   baseUrl?: string;
   /** The model name, e.g. `"llama3.2:3b"` or `"qwen3:8b"`. */
   model: string;
-  /** Extra request headers (e.g. `Authorization` behind a proxy). Never appear in errors. */
+  /** Extra request headers (e.g. a proxy's auth header). Their values never appear in errors. */
   headers?: Record<string, string>;
   /**
    * Your own undici dispatcher (a proxy agent, a `MockAgent`...). Default: a keep-alive `Agent`
@@ -51,14 +58,19 @@ export interface OllamaAdapterOptions {
   capabilities?: Partial<Capabilities>;
 }
 
+/** Options for {@link OllamaAdapter.listRunningModels}. */
+export interface ListRunningModelsOptions {
+  /** Cancels the request (it then rejects with `AbortedError`). */
+  signal?: AbortSignal;
+}
+
 const DEFAULT_BASE_URL = "http://localhost:11434";
-const DEFAULT_MAX_FRAME_SIZE = 4 * 1024 * 1024;
-const MAX_JSON_BODY = 16 * 1024 * 1024;
 
 /**
  * The wire can carry every feature; whether a given model supports it is the server's answer
  * (a 400 "does not support tools/thinking" → `InvalidRequestError`). Override per model with the
- * `capabilities` option.
+ * `capabilities` option. Ollama continues a trailing assistant message rather than answering it,
+ * hence `assistantPrefill`.
  */
 const DEFAULT_CAPABILITIES: Capabilities = {
   tools: true,
@@ -66,6 +78,7 @@ const DEFAULT_CAPABILITIES: Capabilities = {
   images: true,
   jsonSchema: true,
   usage: true,
+  assistantPrefill: true,
 };
 
 /**
@@ -85,80 +98,55 @@ export class OllamaAdapter implements AIAdapter {
   readonly model: string;
   /** What this adapter can do (see {@link OllamaAdapterOptions.capabilities}). */
   readonly capabilities: Capabilities;
-  /** The server URL, without a trailing slash. */
+  /** The server URL, without credentials and without a trailing slash. */
   readonly baseUrl: string;
-  readonly #headers: Record<string, string>;
-  readonly #dispatcher: Dispatcher;
+  readonly #stream: OllamaStreamInput;
   readonly #ownsDispatcher: boolean;
-  #closed = false;
-  readonly #timeouts: Timeouts | undefined;
-  readonly #keepAlive: number | string | undefined;
   readonly #healthTimeoutMs: number;
-  readonly #maxFrameSize: number;
-  readonly #context: ErrorContext;
-  /** `/api/chat` split once for undici's `dispatch()`. */
-  readonly #chatOrigin: string;
-  readonly #chatPath: string;
+  #closed = false;
 
+  /** Throws `TypeError` when `baseUrl` (or `OLLAMA_HOST`) is not an http(s) URL. */
   constructor(options: OllamaAdapterOptions) {
     this.model = options.model;
-    this.baseUrl = resolveBaseUrl(options.baseUrl);
     this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
-    this.#headers = {
-      "content-type": "application/json",
-      accept: "application/x-ndjson, application/json",
-      ...options.headers,
-    };
+    const base = resolveBaseUrl(hostUrl(options.baseUrl), "OllamaAdapter");
+    this.baseUrl = base.url;
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
-    this.#timeouts = options.timeouts;
-    this.#keepAlive = options.keepAlive;
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 2000;
-    this.#maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
-    this.#context = {
+    const context: ErrorContext = {
       provider: this.provider,
       model: this.model,
-      secrets: secretsFromHeaders(options.headers),
+      secrets: collectSecrets({ headers: options.headers, baseUrl: base }),
     };
-    const chat = parseUrl(`${this.baseUrl}/api/chat`);
-    this.#chatOrigin = chat.origin;
-    this.#chatPath = `${chat.pathname}${chat.search}`;
+    this.#stream = {
+      url: endpoint(base.url, "/api/chat"),
+      headers: buildHeaders(
+        { "content-type": "application/json", accept: "application/x-ndjson, application/json" },
+        { authorization: base.authorization },
+        options.headers,
+      ),
+      // undici's own 300 s header/body timeouts are off: the stream's deadline owns time limits.
+      dispatcher:
+        options.dispatcher ??
+        new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 }),
+      timeouts: options.timeouts,
+      keepAlive: options.keepAlive,
+      maxFrameSize: options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
+      context,
+    };
   }
 
   /**
-   * Streams one answer. Yields `thinking`, `content` and `tool_calls` chunks, then one `done`;
-   * or throws a typed error (see README). Leaving the loop early or aborting `signal` closes the
-   * connection at once.
+   * Streams one answer: `thinking`, `content` and `tool_calls` chunks, then one `done`; or throws
+   * a typed error (see README). Never throws synchronously: bad input is an
+   * `InvalidRequestError` from the first `next()`, before anything is sent. Leaving the loop
+   * early or aborting `signal` closes the connection at once.
    */
-  stream(messages: Message[], options: StreamOptions = {}): AsyncIterableIterator<StreamChunk> {
-    const input = {
-      origin: this.#chatOrigin,
-      path: this.#chatPath,
-      headers: this.#headers,
-      body: "",
-      dispatcher: this.#dispatcher,
-      timeouts: mergeTimeouts(this.#timeouts, options.timeouts),
-      signal: options.signal,
-      maxFrameSize: this.#maxFrameSize,
-      context: this.#context,
-    };
-    try {
-      input.body = JSON.stringify(
-        buildChatRequest({
-          provider: this.provider,
-          model: this.model,
-          messages,
-          options,
-          keepAlive: this.#keepAlive,
-        }),
-      );
-    } catch (error) {
-      // Invalid input throws InvalidRequestError on the first pull, before anything is sent.
-      return new OllamaChatStream(input, error);
-    }
-    return new OllamaChatStream(input);
+  stream(
+    messages: Message[],
+    options?: StreamOptions,
+  ): AsyncGenerator<StreamChunk, void, undefined> {
+    return ollamaStream(this.#stream, messages, options);
   }
 
   /**
@@ -166,22 +154,14 @@ export class OllamaAdapter implements AIAdapter {
    * down, refuses, answers non-2xx, or does not answer within `timeoutMs` (default 2000).
    */
   async healthCheck(options: HealthCheckOptions = {}): Promise<boolean> {
-    const deadline = new StreamDeadline(
-      { totalMs: options.timeoutMs ?? this.#healthTimeoutMs },
-      options.signal,
-    );
+    const timeoutMs = options.timeoutMs ?? this.#healthTimeoutMs;
+    if (!(timeoutMs > 0)) return false;
+    const deadline = new StreamDeadline({ totalMs: timeoutMs }, options.signal);
     try {
       if (deadline.reason !== undefined) return false;
-      const response = await request(`${this.baseUrl}/api/version`, {
-        method: "GET",
-        headers: this.#headers,
-        signal: deadline.signal,
-        dispatcher: this.#dispatcher,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      await readCapped(response.body, 64 * 1024);
-      return response.statusCode >= 200 && response.statusCode < 300;
+      const response = await this.#get("/api/version", deadline.signal);
+      await readBody(response.body, MAX_ERROR_BODY_BYTES);
+      return response.statusCode >= 200 && response.statusCode <= 299;
     } catch {
       return false;
     } finally {
@@ -197,16 +177,20 @@ export class OllamaAdapter implements AIAdapter {
 
   /** `GET /api/tags` → each installed model with size, family, parameter size, quantisation, capabilities. */
   async listModelDetails(options: ListModelsOptions = {}): Promise<OllamaModelDetails[]> {
-    const json = await this.#getJson("/api/tags", options.signal);
-    const models = (json as { models?: unknown }).models;
-    if (!Array.isArray(models)) {
-      throw new OllamaProtocolError(`${this.provider}: /api/tags answer has no models array`, {
-        ...this.#context,
-        reason: "malformed_frame",
-        excerpt: JSON.stringify(json).slice(0, 200),
-      });
-    }
+    const models = await this.#getModels("/api/tags", options.signal);
     return models.map(toModelDetails).filter((m): m is OllamaModelDetails => m !== undefined);
+  }
+
+  /**
+   * `GET /api/ps` → the models loaded in memory right now, with their memory use and when they
+   * will be unloaded. A request for a loaded model starts without a load delay.
+   *
+   * @example
+   * const warm = (await ollama.listRunningModels()).some((m) => m.name === ollama.model);
+   */
+  async listRunningModels(options: ListRunningModelsOptions = {}): Promise<OllamaRunningModel[]> {
+    const models = await this.#getModels("/api/ps", options.signal);
+    return models.map(toRunningModel).filter((m): m is OllamaRunningModel => m !== undefined);
   }
 
   /** Closes the adapter's own connection pool (a `dispatcher` you passed is left open). */
@@ -214,66 +198,82 @@ export class OllamaAdapter implements AIAdapter {
     // Idempotent: a chain's close() may close a member the caller already closed.
     if (!this.#ownsDispatcher || this.#closed) return;
     this.#closed = true;
-    await this.#dispatcher.close();
+    await this.#stream.dispatcher.close();
   }
 
-  async #getJson(path: string, signal: AbortSignal | undefined): Promise<unknown> {
+  #get(path: string, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    return request(endpoint(this.baseUrl, path), {
+      method: "GET",
+      headers: this.#stream.headers,
+      signal,
+      dispatcher: this.#stream.dispatcher,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  /** GETs a `{"models": [...]}` answer (at most 32 MiB) and returns the array. */
+  async #getModels(path: string, signal: AbortSignal | undefined): Promise<unknown[]> {
+    const { context } = this.#stream;
     const deadline = new StreamDeadline({}, signal);
     let afterHeaders = false;
     try {
-      if (deadline.reason !== undefined) throw deadline.error(this.#context);
-      const response = await request(`${this.baseUrl}${path}`, {
-        method: "GET",
-        headers: this.#headers,
-        signal: deadline.signal,
-        dispatcher: this.#dispatcher,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+      if (deadline.reason !== undefined) throw deadline.error(context);
+      const response = await this.#get(path, deadline.signal);
       afterHeaders = true;
       if (response.statusCode < 200 || response.statusCode > 299) {
-        throw await readHttpError(response, this.#context);
+        throw await readHttpError(response, context);
       }
-      const text = await readCapped(response.body, MAX_JSON_BODY);
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (cause) {
-        throw new OllamaProtocolError(`${this.provider}: ${path} answer is not JSON`, {
-          ...this.#context,
-          cause,
-          reason: "malformed_frame",
-          excerpt: text,
-          position: 0,
-        });
+      const { text, truncated } = await readBody(response.body, MAX_SUCCESS_BODY_BYTES);
+      if (truncated) {
+        throw new OllamaProtocolError(
+          `${context.provider}: the ${path} answer is larger than ${MAX_SUCCESS_BODY_BYTES} bytes`,
+          { ...context, reason: "oversize_frame", excerpt: text },
+        );
       }
+      return parseModels(text, path, context);
     } catch (error) {
-      throw mapOllamaError(error, deadline, this.#context, afterHeaders);
+      throw mapOllamaError(error, deadline, context, afterHeaders);
     } finally {
       deadline.dispose();
     }
   }
 }
 
-/** Parses a URL built from `baseUrl`; the error names the option, not the URL. */
-function parseUrl(url: string): URL {
+function parseModels(text: string, path: string, context: ErrorContext): unknown[] {
+  let json: unknown;
   try {
-    return new URL(url);
+    json = JSON.parse(text);
   } catch {
-    throw new TypeError("OllamaAdapter: baseUrl (or OLLAMA_HOST) is not a valid URL");
+    json = undefined;
   }
+  const models = (json as { models?: unknown } | undefined)?.models;
+  if (Array.isArray(models)) return models;
+  throw new OllamaProtocolError(`${context.provider}: the ${path} answer has no models array`, {
+    ...context,
+    reason: "malformed_frame",
+    excerpt: text,
+    position: 0,
+  });
 }
 
-/** `baseUrl` option, else `OLLAMA_HOST` (`host`, `host:port` or a URL, as the ollama CLI reads it). */
-function resolveBaseUrl(baseUrl: string | undefined): string {
+/** `baseUrl` + `path`, keeping a query string (`?key=` for a proxy) at the end. */
+function endpoint(baseUrl: string, path: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}${path}`;
+  return url.toString();
+}
+
+/** `baseUrl`, else `OLLAMA_HOST` (`host`, `host:port` or a URL, as the ollama CLI reads it). */
+function hostUrl(baseUrl: string | undefined): string {
   let url = baseUrl ?? process.env.OLLAMA_HOST?.trim() ?? "";
-  if (url === "") url = DEFAULT_BASE_URL;
-  if (!/^https?:\/\//i.test(url)) {
-    url = `http://${url}`;
+  if (url === "") return DEFAULT_BASE_URL;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     // "0.0.0.0" is a listen address; connect to loopback like the ollama CLI does.
-    url = url.replace("//0.0.0.0", "//127.0.0.1");
-    if (!/:\d+(\/|$)/.test(url.replace(/^https?:\/\//i, ""))) {
-      url = url.replace(/^(https?:\/\/[^/]+)/i, "$1:11434");
+    url = `http://${url}`.replace("//0.0.0.0", "//127.0.0.1");
+    if (!/:\d+(\/|$)/.test(url.replace(/^http:\/\//, ""))) {
+      url = url.replace(/^(http:\/\/[^/]+)/, "$1:11434");
     }
   }
-  return url.replace(/\/+$/, "");
+  return url;
 }

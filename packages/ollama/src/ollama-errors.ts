@@ -1,11 +1,10 @@
 import {
   type AdapterErrorOptions,
-  brand,
-  hasBrand,
   ProtocolError,
   type ProtocolErrorReason,
   UnavailableError,
 } from "@x/core";
+import { brand, hasBrand } from "@x/core/http";
 
 const UNAVAILABLE = Symbol.for("@x/ollama/OllamaUnavailableError");
 const PROTOCOL = Symbol.for("@x/ollama/OllamaProtocolError");
@@ -40,10 +39,12 @@ export interface OllamaProtocolErrorOptions extends AdapterErrorOptions {
 }
 
 /**
- * Ollama broke its NDJSON protocol: a line that is not a JSON object (`malformed_frame`), a line
- * over `maxFrameSize` (`oversize_frame`), a stream that ended without its `done: true` frame
- * (`truncated`, with `partial` holding what was received), or tool-call arguments that are not an
- * object (`invalid_tool_arguments`). Not retryable. Also a `ProtocolError`.
+ * Ollama broke its protocol: a line that is not a JSON object or a frame of the wrong shape
+ * (`malformed_frame`), a line over `maxFrameSize` or a model list over 32 MiB
+ * (`oversize_frame`), a stream that ended without its `done: true` frame (`truncated`, with
+ * `partial` holding what was received), or tool-call arguments that are not a JSON object in an
+ * answer that did not end at the token limit (`invalid_tool_arguments`). Not retryable. Also a
+ * `ProtocolError`.
  */
 export class OllamaProtocolError extends ProtocolError {
   constructor(message: string, options: OllamaProtocolErrorOptions) {

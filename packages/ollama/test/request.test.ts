@@ -163,6 +163,17 @@ describe("request translation (decoded from what the server received)", () => {
     expect(server.requests.length).toBe(before);
   });
 
+  it("a trailing assistant message goes last, as given (Ollama continues it: assistantPrefill)", async () => {
+    const { body } = await sent([
+      { role: "user", content: "Write a haiku" },
+      { role: "assistant", content: "Autumn moonlight—" },
+    ]);
+    expect(body.messages).toEqual([
+      { role: "user", content: "Write a haiku" },
+      { role: "assistant", content: "Autumn moonlight—" },
+    ]);
+  });
+
   it("custom headers are sent", async () => {
     const { request } = await sent(
       [{ role: "user", content: "x" }],
@@ -211,6 +222,33 @@ describe("baseUrl", () => {
     }
   });
 
+  it("userinfo becomes Basic authorization unless the caller sets an authorization header", async () => {
+    const url = new URL(server.url);
+    url.username = "u";
+    url.password = "p";
+    const basic = await sent([{ role: "user", content: "x" }], {}, { baseUrl: url.toString() });
+    expect(basic.request.headers.authorization).toBe(
+      `Basic ${Buffer.from("u:p").toString("base64")}`,
+    );
+    const own = await sent(
+      [{ role: "user", content: "x" }],
+      {},
+      { baseUrl: url.toString(), headers: { Authorization: "Bearer mine-123456" } },
+    );
+    expect(own.request.headers.authorization).toBe("Bearer mine-123456");
+  });
+
+  it("a baseUrl that is not http(s) is a TypeError from the constructor that does not show it", () => {
+    let thrown: unknown;
+    try {
+      new OllamaAdapter({ baseUrl: "ftp://u:secret-pw@h/", model: "m" });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect(String(thrown)).not.toContain("secret-pw");
+  });
+
   it("capabilities default to what the wire carries and can be overridden", () => {
     const adapter = new OllamaAdapter({ model: "m", capabilities: { tools: false } });
     expect(adapter.provider).toBe("ollama");
@@ -220,6 +258,7 @@ describe("baseUrl", () => {
       images: true,
       jsonSchema: true,
       usage: true,
+      assistantPrefill: true,
     });
   });
 });
