@@ -6,7 +6,14 @@ import type {
   HttpErrorSpec,
   Scenario,
 } from "@x/conformance";
-import type { Message, ResponseFormat, ThinkOption, ToolCall, ToolDefinition } from "@x/core";
+import type {
+  IncompleteToolCall,
+  Message,
+  ResponseFormat,
+  ThinkOption,
+  ToolCall,
+  ToolDefinition,
+} from "@x/core";
 
 /**
  * Encodes conformance scenarios exactly as Ollama's `/api/chat` writes them
@@ -45,40 +52,67 @@ function wireCalls(calls: readonly ToolCall[], offset = 0): WireToolCall[] {
 }
 
 function doneReason(scenario: Scenario): string {
-  // Ollama reports "stop" for tool calls; only length is distinct (§2.3).
-  return scenario.finishReason === "length" ? "length" : "stop";
+  // Ollama reports "stop" for tool calls (§2.3); any value it does not know maps to "other"
+  // ("repeat" is a proposed one, ollama#14523).
+  if (scenario.finishReason === "length") return "length";
+  return scenario.finishReason === "other" ? "repeat" : "stop";
 }
 
-function encodeStream(scenario: Scenario): EncodedStream {
+/** Milliseconds → Ollama's integer nanoseconds. */
+const ns = (ms: number) => Math.round(ms * 1e6);
+
+/** The done frame's metrics: usage counts and *_duration fields, each only when the scenario has it. */
+function metrics(scenario: Scenario): Record<string, unknown> {
+  const tail: Record<string, unknown> = { done_reason: doneReason(scenario) };
+  const { timings, usage } = scenario;
+  if (timings?.totalMs !== undefined) tail.total_duration = ns(timings.totalMs);
+  if (timings?.loadMs !== undefined) tail.load_duration = ns(timings.loadMs);
+  if (usage) tail.prompt_eval_count = usage.inputTokens;
+  if (timings?.promptMs !== undefined) tail.prompt_eval_duration = ns(timings.promptMs);
+  if (usage) tail.eval_count = usage.outputTokens;
+  if (timings?.generationMs !== undefined) tail.eval_duration = ns(timings.generationMs);
+  return tail;
+}
+
+/** Thinking, text and (unless they go in the done frame) each tool call in its own frame. */
+function bodyFrames(scenario: Scenario): string[] {
   const { model } = scenario;
   const frames: string[] = [];
   for (const thinking of scenario.thinking ?? []) frames.push(frame(model, { thinking }, false));
   for (const content of scenario.text ?? []) frames.push(frame(model, { content }, false));
-  const calls = scenario.toolCalls ?? [];
   if (!scenario.toolCallsInFinalFrame) {
     // Rendered path: each call in its own intermediate frame, as soon as it parses.
-    calls.forEach((call, i) => {
+    (scenario.toolCalls ?? []).forEach((call, i) => {
       frames.push(frame(model, { tool_calls: wireCalls([call], i) }, false));
     });
   }
+  return frames;
+}
+
+function encodeStream(scenario: Scenario): EncodedStream {
+  const frames = bodyFrames(scenario);
   if (scenario.error) {
     frames.push(`${JSON.stringify({ error: scenario.error.message })}\n`);
     return { status: 200, headers: NDJSON_HEADERS, frames, terminalFrames: 1 };
   }
-  const tail: Record<string, unknown> = {
-    done_reason: doneReason(scenario),
-    total_duration: 198412377,
-    load_duration: 17803542,
-  };
-  if (scenario.usage) {
-    tail.prompt_eval_count = scenario.usage.inputTokens;
-    tail.prompt_eval_duration = 98311000;
-    tail.eval_count = scenario.usage.outputTokens;
-    tail.eval_duration = 43510000;
-  }
+  const calls = scenario.toolCalls ?? [];
   const finalMessage =
     scenario.toolCallsInFinalFrame && calls.length > 0 ? { tool_calls: wireCalls(calls) } : {};
-  frames.push(frame(model, finalMessage, true, tail));
+  frames.push(frame(scenario.model, finalMessage, true, metrics(scenario)));
+  return { status: 200, headers: NDJSON_HEADERS, frames, terminalFrames: 1 };
+}
+
+/**
+ * A tool call the token limit cut: Ollama itself sends only whole calls with object arguments,
+ * but a proxy or an odd server in front of it may send argument text; the adapter holds text
+ * that does not parse until the done frame says `length`.
+ */
+function encodeCutToolCall(scenario: Scenario, cut: IncompleteToolCall): EncodedStream {
+  const frames = bodyFrames({ ...scenario, toolCallsInFinalFrame: false });
+  const index = scenario.toolCalls?.length ?? 0;
+  const wire = { id: cut.id, function: { index, name: cut.name, arguments: cut.argumentsText } };
+  frames.push(frame(scenario.model, { tool_calls: [wire] }, false));
+  frames.push(frame(scenario.model, {}, true, metrics({ ...scenario, finishReason: "length" })));
   return { status: 200, headers: NDJSON_HEADERS, frames, terminalFrames: 1 };
 }
 
@@ -202,4 +236,9 @@ export const ollamaCodec: ConformanceCodec = {
     terminalFrames: 1,
   }),
   decodeRequest,
+  finishReasons: ["stop", "length", "other"],
+  timings: ["totalMs", "loadMs", "promptMs", "generationMs"],
+  // Ollama has no keep-alive, but sends frames with `content: ""` (load-only, before thinking).
+  keepAliveFrames: (model) => [frame(model, {}, false)],
+  encodeCutToolCall,
 };
