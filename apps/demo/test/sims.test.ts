@@ -157,3 +157,25 @@ describe("OpenAI simulator", () => {
     }
   });
 });
+
+describe("simulated answers", () => {
+  it("answer a question about code with Markdown and a fenced code block", async () => {
+    const sim = await startOllamaSim({ model: "m" });
+    try {
+      const res = await send(`${sim.url}/api/chat`, "POST", {
+        model: "m",
+        messages: [{ role: "user", content: "show me some code" }],
+      });
+      const text = res.text
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line).message.content)
+        .join("");
+      expect(text).toContain("**Ollama simulator**");
+      expect(text).toMatch(/\n```js\nconst answer = 6 \* 7;\nconsole\.log\(.*\);\n```\n/);
+      expect(text).not.toContain("You said");
+    } finally {
+      await sim.close();
+    }
+  });
+});

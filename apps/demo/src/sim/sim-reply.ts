@@ -39,7 +39,8 @@ function textOf(content: unknown): string {
 /**
  * Builds a deterministic answer: it quotes the last user message and names the simulator, so a
  * reader of the demo can see which server answered. A prompt mentioning "weather" with tools
- * offered yields a `get_weather` call instead of text (to show tool-call rendering).
+ * offered yields a `get_weather` call instead of text (to show tool-call rendering); one asking
+ * for "code" or "markdown" gets a short Markdown answer with a fenced code block.
  */
 export function simReply(
   label: string,
@@ -65,9 +66,25 @@ export function simReply(
     };
   }
   const lastTool = lastMessage?.role === "tool" ? textOf(lastMessage.content) : undefined;
-  const text =
-    lastTool !== undefined
-      ? `The tool answered ${lastTool}. (${label})`
-      : `Hello from the ${label}. You said: "${prompt.slice(0, 200)}". This is a canned, deterministic answer; point the demo at a real server for real output.`;
+  let text: string;
+  if (lastTool !== undefined) text = `The tool answered ${lastTool}. (${label})`;
+  else if (/\b(code|markdown)\b/i.test(prompt)) text = codeAnswer(label, prompt);
+  else
+    text = `Hello from the ${label}. You said: "${prompt.slice(0, 200)}". This is a canned, deterministic answer; point the demo at a real server for real output.`;
   return { thinking, content: words(text), inputTokens };
+}
+
+/** A Markdown answer with a fenced code block, so the web chat's rendering can be seen (and tested). */
+function codeAnswer(label: string, prompt: string): string {
+  return [
+    `Hello from the **${label}**. You asked: "${prompt.slice(0, 120)}". Here is a canned example:`,
+    "",
+    "```js",
+    "const answer = 6 * 7;",
+    'console.log("the answer is", answer);',
+    "```",
+    "",
+    "- the chain picked this member",
+    "- point the demo at a real server for real output",
+  ].join("\n");
 }
