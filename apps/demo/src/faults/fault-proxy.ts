@@ -37,7 +37,11 @@ export interface FaultProxyOptions {
   target: string;
   /** Fault to start with. Default `none`. */
   fault?: Fault;
-  /** Frames (NDJSON lines, or SSE events) forwarded before `die-mid-stream` drops the connection. Default 6. */
+  /**
+   * Frames (NDJSON lines, or SSE events) forwarded before `die-mid-stream` drops the connection.
+   * Default 12: past a chain's default commit point (100 characters or 200 ms), so the page shows
+   * the visible restart; a death inside that window falls back with nothing shown.
+   */
   dieAfterFrames?: number;
   /** Address to bind. Default 127.0.0.1. */
   host?: string;
@@ -123,7 +127,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const secure = target.protocol === "https:";
   const send = secure ? httpsRequest : httpRequest;
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const dieAfterFrames = Math.max(1, options.dieAfterFrames ?? 6);
+  const dieAfterFrames = Math.max(1, options.dieAfterFrames ?? 12);
   const host = options.host ?? "127.0.0.1";
   let fault: Fault = options.fault ?? "none";
   let closed = false;
