@@ -1,73 +1,73 @@
-import { createContext, Script } from "node:vm";
 import { createMockAdapter, textSteps } from "@x/core/testing";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startDemoServer } from "../src/web/demo-server.js";
-import { send } from "./http-client.js";
+import { type ConversationModule, pageModule, type SseModule } from "./browser/page-modules.js";
 
-/** A minimal stand-in for the DOM nodes the page script touches. */
-class FakeElement {
-  className = "";
-  textContent = "";
-  value = "";
-  disabled = false;
-  scrollTop = 0;
-  scrollHeight = 0;
-  readonly children: FakeElement[] = [];
-  readonly listeners = new Map<string, (event: { preventDefault(): void }) => void>();
-  appendChild(child: FakeElement): FakeElement {
-    this.children.push(child);
-    return child;
-  }
-  insertBefore(child: FakeElement, before: FakeElement): FakeElement {
-    this.children.splice(Math.max(0, this.children.indexOf(before)), 0, child);
-    return child;
-  }
-  addEventListener(type: string, listener: (event: { preventDefault(): void }) => void): void {
-    this.listeners.set(type, listener);
-  }
-}
+const conversation = await pageModule<ConversationModule>("conversation.js");
+const { readEvents, parseEvent } = await pageModule<SseModule>("sse.js");
 
 describe("web chat page script", () => {
-  it("renders thinking, content and the done line from the real SSE endpoint", async () => {
+  it("turns the real /api/chat stream into a turn: thinking, content, tool result, served by", async () => {
     const adapter = createMockAdapter({
       script: [
-        { type: "thinking", thinking: "hmm" },
-        ...textSteps("Bonjour à tous"),
-        { type: "done", provider: "mock", model: "m1", usage: { inputTokens: 1, outputTokens: 3 } },
+        [
+          { type: "thinking", thinking: "hmm" },
+          { type: "tool_calls", toolCalls: [{ id: "t1", name: "get_time", arguments: {} }] },
+          { type: "done", finishReason: "tool_calls" },
+        ],
+        [
+          ...textSteps("Bonjour à tous"),
+          {
+            type: "done",
+            provider: "mock",
+            model: "m1",
+            usage: { inputTokens: 1, outputTokens: 3 },
+          },
+        ],
       ],
     });
     const server = await startDemoServer({ adapter });
     try {
-      const html = (await send(`${server.url}/`, "GET")).text;
-      const script = html.slice(html.indexOf("<script>") + 8, html.indexOf("</script>"));
-      const elements = new Map<string, FakeElement>();
-      const byId = (id: string) => {
-        if (!elements.has(id)) elements.set(id, new FakeElement());
-        return elements.get(id) as FakeElement;
-      };
-      const relative = (path: string, init?: RequestInit) => fetch(new URL(path, server.url), init);
-      const context = createContext({
-        document: { getElementById: byId, createElement: () => new FakeElement() },
-        fetch: relative,
-        AbortController,
-        TextDecoderStream,
-        JSON,
-        console,
+      const turns = [conversation.userTurn("hello")];
+      const response = await fetch(`${server.url}/api/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: conversation.toApiMessages(turns), tools: true }),
       });
-      new Script(script).runInContext(context);
-      byId("input").value = "hello";
-      byId("form").listeners.get("submit")?.({ preventDefault() {} });
-      const log = byId("log");
-      await vi.waitFor(() => expect(log.children.some((c) => c.className === "done")).toBe(true));
-      const text = (cls: string) =>
-        log.children.filter((c) => c.className === cls).map((c) => c.textContent);
-      expect(text("user")).toEqual(["you › hello"]);
-      expect(text("thinking")).toEqual(["hmm"]);
-      expect(text("answer")).toEqual(["Bonjour à tous"]);
-      expect(text("done")[0]).toBe("[done · mock/m1 · stop · tokens in 1 / out 3]");
-      expect(text("error")).toEqual([]);
+      const turn = conversation.assistantTurn();
+      // The same dispatch as app.js.
+      for await (const { event, data } of readEvents(response.body as ReadableStream<Uint8Array>)) {
+        const payload = JSON.parse(data);
+        if (event === "chain") conversation.applyChainEvent(turn, payload);
+        else if (event === "tool") conversation.applyToolResult(turn, payload);
+        else if (event === "error") conversation.finishTurn(turn, "error", payload.message);
+        else conversation.applyChunk(turn, payload);
+      }
+      conversation.finishTurn(turn, "done");
+      expect(conversation.answerText(turn)).toBe("Bonjour à tous");
+      expect(turn.served).toEqual({
+        provider: "mock",
+        model: "m1",
+        finishReason: "stop",
+        usage: { inputTokens: 1, outputTokens: 3 },
+      });
+      const [first] = turn.rounds as { thinking: string; toolCalls: { result?: string }[] }[];
+      expect(first?.thinking).toBe("hmm");
+      expect(JSON.parse(first?.toolCalls[0]?.result ?? "{}").utc).toMatch(/^\d{4}-/);
+      expect(conversation.toApiMessages([...turns, turn]).map((m) => m.role)).toEqual([
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+      ]);
     } finally {
       await server.close();
     }
+  });
+
+  it("reads SSE blocks the way the server writes them", () => {
+    expect(parseEvent('event: chain\ndata: {"a":1}')).toEqual({ event: "chain", data: '{"a":1}' });
+    expect(parseEvent("data: x\ndata: y")).toEqual({ event: "message", data: "x\ny" });
+    expect(parseEvent(": keep-alive")).toBeUndefined();
   });
 });

@@ -1,83 +1,94 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AIAdapter, type Message, toSSE } from "@x/core";
+import type { AIAdapter } from "@x/core";
+import { isFault } from "../faults/fault-proxy.js";
 import { handleGatewayRequest } from "../gateway/openai-gateway.js";
-import { parseOpenAIRequest } from "../gateway/parse-openai-request.js";
-import { abortOnClientGone, writeWithBackPressure } from "../gateway/sse-writer.js";
-import { toOpenAIError } from "../gateway/to-openai-error.js";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import { listen, type RunningServer } from "../http/listen.js";
-import { CHAT_PAGE } from "./chat-page.js";
+import type { ChainMonitor } from "./chain-monitor.js";
+import { readPageFiles } from "./page-files.js";
+import { handleWebChat } from "./web-chat.js";
 
 /** Options for {@link startDemoServer}. */
 export interface DemoServerOptions {
   /** Answers every chat (normally a fallback chain). */
   adapter: AIAdapter;
-  /** Models listed by `GET /v1/models`. Default: the adapter's `listModels()`. */
+  /** Models listed by `GET /v1/models`. Default: the gateway's. */
   models?: () => Promise<string[]>;
   /** One line shown on the web page ("Ollama + OpenAI", "simulated servers"...). */
   description?: string;
+  /** Members' health, breakers and faults for the page's side panel, and per-request chain events. */
+  monitor?: ChainMonitor;
   /** Bind address. Default 127.0.0.1. */
   host?: string;
   /** Port. Default: OS-chosen. */
   port?: number;
 }
 
-async function webChat(
+/**
+ * The page may run only its own files: no inline script, no other origin. Model output is put
+ * into the page as text nodes anyway; this is the second lock on the same door.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+async function setFault(
   req: IncomingMessage,
   res: ServerResponse,
-  adapter: AIAdapter,
+  monitor: ChainMonitor | undefined,
 ): Promise<void> {
-  let messages: Message[];
-  try {
-    // The page sends our own Message shape, which is a subset of OpenAI's, so one parser serves.
-    messages = parseOpenAIRequest(await readJsonBody(req)).messages;
-  } catch (error) {
-    const answer = toOpenAIError(error);
-    sendJson(res, answer.status, answer.body);
+  const body = (await readJsonBody(req)) as { member?: unknown; fault?: unknown };
+  if (!monitor || typeof body.member !== "number" || !isFault(body.fault)) {
+    sendJson(res, 400, {
+      error: { message: "expected {member: number, fault: name}", type: "invalid_request_error" },
+    });
     return;
   }
-  const { signal, release } = abortOnClientGone(res);
-  const body = toSSE(adapter.stream(messages, { signal }), { keepAliveMs: 15_000 });
-  const reader = body.getReader();
-  res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-  });
-  const decoder = new TextDecoder();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      if (!(await writeWithBackPressure(res, decoder.decode(value, { stream: true })))) return;
-    }
-    res.end();
-  } finally {
-    release();
-    await reader.cancel().catch(() => {});
+  if (!(await monitor.setFault(body.member, body.fault))) {
+    sendJson(res, 404, {
+      error: { message: `member ${body.member} has no fault proxy`, type: "not_found_error" },
+    });
+    return;
   }
+  sendJson(res, 200, monitor.status());
 }
 
 /**
- * Starts the `serve` HTTP server: the web chat page at `/`, its SSE endpoint `POST /api/chat`,
- * `GET /api/info`, and the OpenAI-compatible gateway under `/v1`. Uses only `node:http`.
+ * Starts the `serve` HTTP server: the web chat page at `/` (with its script and style files), its
+ * SSE endpoint `POST /api/chat`, `GET /api/info`, the side panel's `GET /api/chain` and
+ * `POST /api/faults`, and the OpenAI-compatible gateway under `/v1`. Uses only `node:http`.
  */
-export function startDemoServer(options: DemoServerOptions): Promise<RunningServer> {
+export async function startDemoServer(options: DemoServerOptions): Promise<RunningServer> {
   const gateway = {
     adapter: options.adapter,
     ...(options.models ? { models: options.models } : {}),
   };
+  const page = new Map(readPageFiles().map((file) => [file.path, file]));
+  const { monitor } = options;
   return listen(
     async (req, res) => {
       const path = new URL(req.url ?? "/", "http://demo").pathname;
-      if (req.method === "GET" && (path === "/" || path === "/index.html")) {
+      const file = req.method === "GET" ? page.get(path === "/index.html" ? "/" : path) : undefined;
+      if (file) {
         res.writeHead(200, {
-          "content-type": "text/html; charset=utf-8",
+          "content-type": file.type,
+          "content-length": file.body.length,
           "cache-control": "no-store",
+          "content-security-policy": CONTENT_SECURITY_POLICY,
+          "x-content-type-options": "nosniff",
         });
-        res.end(CHAT_PAGE);
+        res.end(file.body);
         return;
       }
-      if (req.method === "POST" && path === "/api/chat") return webChat(req, res, options.adapter);
+      if (req.method === "POST" && path === "/api/chat")
+        return handleWebChat(req, res, options.adapter, monitor);
       if (req.method === "GET" && path === "/api/info") {
         return sendJson(res, 200, {
           provider: options.adapter.provider,
@@ -86,6 +97,14 @@ export function startDemoServer(options: DemoServerOptions): Promise<RunningServ
             options.description ?? `${options.adapter.provider}/${options.adapter.model}`,
         });
       }
+      if (req.method === "GET" && path === "/api/chain") {
+        return sendJson(
+          res,
+          200,
+          monitor?.status() ?? { mode: "single", members: [], faults: [], recent: [] },
+        );
+      }
+      if (req.method === "POST" && path === "/api/faults") return setFault(req, res, monitor);
       if (await handleGatewayRequest(req, res, gateway)) return;
       sendJson(res, 404, {
         error: { message: `${req.method} ${path} not found`, type: "invalid_request_error" },
