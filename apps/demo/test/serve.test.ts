@@ -1,51 +1,116 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { CLI as cli, startServe } from "./browser/serve-process.js";
 import { send, sseEvents } from "./http-client.js";
 
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+/** A streamed gateway answer: its text, who served it and the resets it announced. */
+async function gatewayAnswer(url: string) {
+  const res = await send(`${url}/v1/chat/completions`, "POST", {
+    model: "default",
+    stream: true,
+    messages: [{ role: "user", content: "ping" }],
+  });
+  const chunks = sseEvents(res.text)
+    .filter((e) => e.data !== "[DONE]")
+    .map((e) => JSON.parse(e.data));
+  return {
+    done: sseEvents(res.text).at(-1)?.data === "[DONE]",
+    provider: chunks.find((c) => c.x_provider)?.x_provider as string | undefined,
+    resets: chunks.filter((c) => c.x_reset).length,
+  };
+}
 
 describe("serve command", () => {
   it("serves the page and the gateway, and stops cleanly on SIGTERM", async () => {
-    expect(existsSync(cli), "build first: pnpm --filter @x/demo build").toBe(true);
-    const child = spawn(process.execPath, [cli, "serve", "--sim", "--port", "0"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
-    let stdout = "";
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (part: string) => {
-      stderr += part;
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.setEncoding("utf8").on("data", (part: string) => {
-        stdout += part;
-        const match = /web chat: +(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.once("close", () => reject(new Error(`serve exited early: ${stdout}${stderr}`)));
-    });
+    const served = await startServe(["--sim"]);
     try {
-      const page = await send(`${url}/`, "GET");
+      const page = await send(`${served.url}/`, "GET");
       expect(page.status).toBe(200);
       expect(page.text).toContain("x-demo chat");
-      const res = await send(`${url}/v1/chat/completions`, "POST", {
-        model: "x",
-        stream: true,
-        messages: [{ role: "user", content: "ping" }],
-      });
-      const events = sseEvents(res.text);
-      expect(events.at(-1)?.data).toBe("[DONE]");
-      const finish = events
-        .map((e) => (e.data === "[DONE]" ? undefined : JSON.parse(e.data)))
-        .find((c) => c?.x_provider);
-      expect(finish.x_provider).toBe("ollama");
-      expect(stderr).toMatch(/built-in simulators/);
+      const answer = await gatewayAnswer(served.url);
+      expect(answer).toEqual({ done: true, provider: "ollama", resets: 0 });
+      expect(served.stderr()).toMatch(/built-in simulators/);
+      const chain = JSON.parse((await send(`${served.url}/api/chain`, "GET")).text);
+      expect(chain.mode).toBe("chain");
+      expect(chain.members.map((m: { label: string }) => m.label)).toEqual([
+        "ollama/sim-llama",
+        "openai/sim-gpt",
+      ]);
     } finally {
-      child.kill("SIGTERM");
+      expect(await served.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
+  });
+
+  it("--fault breaks a member from the start; the page's fault switch heals it", async () => {
+    const served = await startServe(["--sim", "--fault", "die-mid-stream,none"]);
+    try {
+      const chain = JSON.parse((await send(`${served.url}/api/chain`, "GET")).text);
+      expect(chain.members.map((m: { fault: string }) => m.fault)).toEqual([
+        "die-mid-stream",
+        "none",
+      ]);
+      // The primary dies after a few words: the chain restarts visibly on the secondary.
+      expect(await gatewayAnswer(served.url)).toEqual({
+        done: true,
+        provider: "openai",
+        resets: 1,
+      });
+      expect(served.stderr()).toMatch(/ollama\/sim-llama failed at mid-stream/);
+
+      const healed = await send(`${served.url}/api/faults`, "POST", { member: 0, fault: "none" });
+      expect(healed.status).toBe(200);
+      expect(JSON.parse(healed.text).members[0].fault).toBe("none");
+      expect(await gatewayAnswer(served.url)).toEqual({
+        done: true,
+        provider: "ollama",
+        resets: 0,
+      });
+
+      await send(`${served.url}/api/faults`, "POST", { member: 0, fault: "http-503" });
+      expect(await gatewayAnswer(served.url)).toEqual({
+        done: true,
+        provider: "openai",
+        resets: 0,
+      });
+    } finally {
+      expect(await served.stop()).toBe(0);
+    }
+  });
+
+  it("on a port that is taken: one line on stderr, exit code 1, nothing left running", async () => {
+    const blocker = createServer();
+    blocker.listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    const { port } = blocker.address() as { port: number };
+    try {
+      const child = spawn(process.execPath, [cli, "serve", "--sim", "--port", String(port)], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (part: string) => {
+        stdout += part;
+      });
+      child.stderr.setEncoding("utf8").on("data", (part: string) => {
+        stderr += part;
+      });
+      // The simulators and proxies it started must not keep it alive: it exits on its own.
+      const [code] = (await once(child, "close")) as [number | null];
+      expect(code).toBe(1);
+      expect(stdout).not.toContain("web chat:");
+      const errorLines = stderr
+        .trimEnd()
+        .split("\n")
+        .filter((line) => !/simulat/.test(line));
+      expect(errorLines).toEqual([
+        `x-demo: port ${port} on 127.0.0.1 is already in use (choose another with --port, or --port 0 for any free port)`,
+      ]);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
   });
 });

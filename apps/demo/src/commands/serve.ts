@@ -1,7 +1,13 @@
-import { buildChain } from "../providers/build-chain.js";
-import { type ProviderFlags, resolveProviders } from "../providers/resolve-providers.js";
+import type { AIAdapter } from "@x/core";
+import { createFallbackChain, type FallbackChain, type OrchestratorEvent } from "@x/orchestrator";
+import type { Fault } from "../faults/fault-proxy.js";
+import { type ProxiedMember, resolveProxiedMembers } from "../faults/proxied-members.js";
+import type { RunningServer } from "../http/listen.js";
+import { CHAIN_MODEL } from "../providers/build-chain.js";
+import type { ProviderFlags } from "../providers/resolve-providers.js";
 import { formatEvent } from "../terminal/format-event.js";
 import { createStyle, wantsColor } from "../terminal/style.js";
+import { ChainMonitor } from "../web/chain-monitor.js";
 import { startDemoServer } from "../web/demo-server.js";
 
 /** Options of the `serve` command. */
@@ -12,37 +18,120 @@ export interface ServeOptions extends ProviderFlags {
   host?: string;
   /** Port. Default 8787. */
   port?: number;
+  /** `--fault LIST`: the fault each member starts with, in chain order (`none` for a healthy one). */
+  memberFaults?: Fault[];
+}
+
+/**
+ * `serve` could not start (the port is taken, the address is not ours...). Its message is one
+ * line for the user; it carries no stack, because it is not a bug of the demo.
+ */
+export class ServeStartError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ServeStartError";
+    // The CLI prints `stack ?? message` for an unexpected failure; this one is expected.
+    this.stack = message;
+  }
+}
+
+/**
+ * The simulators answer at once, so a `hang` fault falls back within 2 s instead of the chain's
+ * default first-chunk limit (10 s, for a real model that may be loading). Everything else is the
+ * orchestrator's defaults, which are what the page shows: output held back for the first 100
+ * characters or 200 ms (a failure inside that window moves on with nothing shown), one retry of a
+ * refused connection or a 5xx, a rate breaker that probes an open member's health every 500 ms.
+ */
+const SIMULATOR_FIRST_CHUNK_MS = 2_000;
+
+function listenProblem(error: unknown, host: string, port: number): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === "EADDRINUSE")
+    return `port ${port} on ${host} is already in use (choose another with --port, or --port 0 for any free port)`;
+  if (code === "EACCES") return `not allowed to listen on ${host}:${port} (try a port above 1023)`;
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return `cannot listen on ${host}: not an address of this machine`;
+  return `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+function buildServeChain(
+  members: readonly ProxiedMember[],
+  onEvent: (event: OrchestratorEvent) => void,
+): { adapter: AIAdapter; chain?: FallbackChain } {
+  const [first] = members;
+  if (!first) throw new Error("No adapter to use");
+  if (members.length === 1) return { adapter: first.adapter };
+  const chain = createFallbackChain(
+    members.map((member) =>
+      member.simulated
+        ? { adapter: member.adapter, firstChunkMs: SIMULATOR_FIRST_CHUNK_MS }
+        : member.adapter,
+    ),
+    // The gateway routes this name (and `default`) to the whole chain, a member's model to it alone.
+    { model: CHAIN_MODEL, midStream: "restart", onEvent },
+  );
+  return { adapter: chain, chain };
 }
 
 /**
  * Serves the web chat and the OpenAI-compatible gateway until SIGINT/SIGTERM, logging the
- * chain's events to stderr.
+ * chain's events to stderr. Every member is reached through a fault proxy, so the page's fault
+ * buttons (and `--fault`) can break it. Throws {@link ServeStartError}, with everything already
+ * closed, when the server cannot listen.
  */
 export async function runServe(options: ServeOptions): Promise<void> {
   const style = createStyle(wantsColor(process.stderr));
-  const providers = await resolveProviders(options);
-  for (const note of providers.notes) process.stderr.write(`${style.dim(note)}\n`);
-  const chain = buildChain(providers.adapters, {
-    ...(options.noFallback ? { noFallback: true } : {}),
-    onEvent: (event) => process.stderr.write(`${formatEvent(event, style)}\n`),
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 8787;
+  const found = await resolveProxiedMembers({
+    ...options,
+    ...(options.memberFaults ? { faults: options.memberFaults } : {}),
   });
-  const order = providers.adapters
-    .map((adapter) => `${adapter.provider}/${adapter.model}`)
-    .join(" → ");
-  const server = await startDemoServer({
-    adapter: chain,
-    models: async () => [chain.model, ...providers.adapters.map((adapter) => adapter.model)],
-    description: `${providers.simulated ? "SIMULATED servers: " : ""}${order}`,
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 8787,
+  for (const note of found.notes) process.stderr.write(`${style.dim(note)}\n`);
+  const members = options.noFallback ? found.members.slice(0, 1) : found.members;
+  if (options.memberFaults && options.memberFaults.length > members.length) {
+    process.stderr.write(
+      `${style.yellow(`--fault: ${options.memberFaults.length} faults for ${members.length} member(s); the rest are ignored`)}\n`,
+    );
+  }
+  let chain: FallbackChain | undefined;
+  const monitor = new ChainMonitor({
+    members,
+    ...(members.length > 1 ? { breakerStates: () => chain?.breakerStates() ?? [] } : {}),
   });
+  const built = buildServeChain(members, (event) => {
+    process.stderr.write(`${formatEvent(event, style)}\n`);
+    monitor.onEvent(event);
+  });
+  chain = built.chain;
+  const order = members.map((member) => `${member.adapter.provider}/${member.adapter.model}`);
+  const route = order.join(" → ");
+  let server: RunningServer;
+  try {
+    server = await startDemoServer({
+      adapter: built.adapter,
+      monitor,
+      description: `${found.simulated ? "SIMULATED servers: " : ""}${route}`,
+      host,
+      port,
+    });
+  } catch (error) {
+    await found.close();
+    throw new ServeStartError(listenProblem(error, host, port), { cause: error });
+  }
+  const faults = members
+    .map((member, index) =>
+      member.proxy.fault === "none" ? "" : `${order[index]}: ${member.proxy.fault}`,
+    )
+    .filter(Boolean);
   process.stdout.write(
     [
-      `x-demo serve (${order}${providers.simulated ? ", simulated" : ""})`,
+      `x-demo serve (${route}${found.simulated ? ", simulated" : ""})`,
       `  web chat:        ${server.url}/`,
       `  OpenAI gateway:  ${server.url}/v1   (POST /v1/chat/completions, GET /v1/models)`,
+      ...(faults.length > 0 ? [`  faults:          ${faults.join(", ")}`] : []),
       `  try: curl -N ${server.url}/v1/chat/completions -H 'content-type: application/json' \\`,
-      `         -d '{"model":"any","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
+      `         -d '{"model":"default","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),
@@ -52,5 +141,6 @@ export async function runServe(options: ServeOptions): Promise<void> {
     process.once("SIGTERM", resolve);
   });
   await server.close();
-  await providers.close(); // closes every adapter (the chain holds nothing else)
+  await monitor.settled();
+  await found.close(); // adapters, fault proxies and simulators
 }

@@ -1,0 +1,54 @@
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI (tests of `serve` run it as a user does). */
+export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+/** A running `serve` child process. */
+export interface ServeProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code once it has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `serve --port 0 ...args` and resolves once it prints its URL. */
+export async function startServe(args: readonly string[]): Promise<ServeProcess> {
+  if (!existsSync(CLI))
+    throw new Error(`build first (${CLI} is missing): pnpm --filter @x/demo build`);
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+  let stdout = "";
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (part: string) => {
+    stderr += part;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding("utf8").on("data", (part: string) => {
+      stdout += part;
+      const match = /web chat: +(http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("close", () => reject(new Error(`serve exited early: ${stdout}${stderr}`)));
+  });
+  return {
+    child,
+    url,
+    stderr: () => stderr,
+    exited,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
