@@ -8,6 +8,7 @@ import type {
 } from "@x/conformance";
 import type {
   FinishReason,
+  IncompleteToolCall,
   Message,
   ResponseFormat,
   ThinkOption,
@@ -68,48 +69,90 @@ function wholeCall(call: ToolCall, index: number) {
   };
 }
 
+/** One call streamed as OpenAI does: id and name first, then the arguments in fragments. */
+function streamedCall(model: string, index: number, id: string, name: string, args: string) {
+  const first = { index, id, type: "function", function: { name, arguments: "" } };
+  return [
+    frame(chunk(model, { delta: { tool_calls: [first] } })),
+    ...fragments(args).map((part) =>
+      frame(chunk(model, { delta: { tool_calls: [{ index, function: { arguments: part } }] } })),
+    ),
+  ];
+}
+
+/** The role delta, thinking and text deltas, and (unless in the final frame) the tool calls. */
+function bodyFrames(scenario: Scenario): string[] {
+  const { model } = scenario;
+  const frames: string[] = [frame(chunk(model, { delta: { role: "assistant", content: "" } }))];
+  for (const thinking of scenario.thinking ?? []) {
+    frames.push(frame(chunk(model, { delta: { reasoning_content: thinking } })));
+  }
+  for (const text of scenario.text ?? [])
+    frames.push(frame(chunk(model, { delta: { content: text } })));
+  if (!scenario.toolCallsInFinalFrame) {
+    (scenario.toolCalls ?? []).forEach((call, index) => {
+      frames.push(
+        ...streamedCall(model, index, call.id, call.name, JSON.stringify(call.arguments)),
+      );
+    });
+  }
+  return frames;
+}
+
+/**
+ * The finish chunk, the usage chunk (`include_usage`) and `[DONE]`. Server timings ride on the
+ * last chunk before `[DONE]`, as llama.cpp sends them.
+ */
+function terminalFrames(scenario: Scenario, finish: FinishReason, delta: object): string[] {
+  const { model, usage, timings } = scenario;
+  const last: Record<string, unknown> = {};
+  if (timings !== undefined) {
+    const server: Record<string, number> = {};
+    if (timings.promptMs !== undefined) server.prompt_ms = timings.promptMs;
+    if (timings.generationMs !== undefined) server.predicted_ms = timings.generationMs;
+    if (usage && timings.generationMs !== undefined) {
+      server.predicted_n = usage.outputTokens;
+      server.predicted_per_second = usage.outputTokens / (timings.generationMs / 1000);
+    }
+    last.timings = server;
+  }
+  const finishChunk = chunk(model, { delta, finish_reason: WIRE_FINISH[finish] });
+  if (!usage) return [frame({ ...finishChunk, ...last }), "data: [DONE]\n\n"];
+  const { inputTokens, outputTokens } = usage;
+  const totals = {
+    prompt_tokens: inputTokens,
+    completion_tokens: outputTokens,
+    total_tokens: inputTokens + outputTokens,
+  };
+  return [
+    frame(finishChunk),
+    frame(chunk(model, undefined, { usage: totals, ...last })),
+    "data: [DONE]\n\n",
+  ];
+}
+
 /** Encodes Chat Completions SSE answers the way OpenAI sends them (T1–T3 of the protocol notes). */
 export const openaiCodec: ConformanceCodec = {
   name: "openai-chat-completions-sse",
   paths: { chat: "/v1/chat/completions", health: "/v1/models", models: "/v1/models" },
   basePath: "/v1",
+  // "error" is OpenRouter's in-stream failure: a ProviderError, never a done.
+  finishReasons: ["stop", "length", "content_filter", "other"],
+  toolChoices: ["auto", "none", "required", { type: "function", name: "get_weather" }],
+  // llama.cpp's `timings` (prompt_ms, predicted_ms, predicted_per_second).
+  timings: ["promptMs", "generationMs"],
+
+  keepAliveFrames(model: string): string[] {
+    return [
+      ": OPENROUTER PROCESSING\n\n",
+      ": keep-alive\n\n",
+      frame(chunk(model, { delta: { role: "assistant", content: "" } })),
+      frame(chunk(model, { delta: { content: null, reasoning_content: "", tool_calls: [] } })),
+    ];
+  },
 
   encodeStream(scenario: Scenario): EncodedStream {
-    const { model } = scenario;
-    const frames: string[] = [frame(chunk(model, { delta: { role: "assistant", content: "" } }))];
-    for (const thinking of scenario.thinking ?? []) {
-      frames.push(frame(chunk(model, { delta: { reasoning_content: thinking } })));
-    }
-    for (const text of scenario.text ?? [])
-      frames.push(frame(chunk(model, { delta: { content: text } })));
-    const calls = scenario.toolCalls ?? [];
-    if (!scenario.toolCallsInFinalFrame) {
-      calls.forEach((call, index) => {
-        frames.push(
-          frame(
-            chunk(model, {
-              delta: {
-                tool_calls: [
-                  {
-                    index,
-                    id: call.id,
-                    type: "function",
-                    function: { name: call.name, arguments: "" },
-                  },
-                ],
-              },
-            }),
-          ),
-        );
-        for (const part of fragments(JSON.stringify(call.arguments))) {
-          frames.push(
-            frame(
-              chunk(model, { delta: { tool_calls: [{ index, function: { arguments: part } }] } }),
-            ),
-          );
-        }
-      });
-    }
+    const frames = bodyFrames(scenario);
     if (scenario.error) {
       const error: Record<string, unknown> = {
         message: scenario.error.message,
@@ -119,30 +162,25 @@ export const openaiCodec: ConformanceCodec = {
       frames.push(frame({ error }));
       return { status: 200, headers: SSE_HEADERS, frames, terminalFrames: 0 };
     }
+    const calls = scenario.toolCalls ?? [];
     const finish = scenario.finishReason ?? (calls.length > 0 ? "tool_calls" : "stop");
     const finalDelta: Record<string, unknown> = {};
     if (scenario.toolCallsInFinalFrame && calls.length > 0) {
       finalDelta.tool_calls = calls.map(wholeCall);
     }
-    let terminal = 2;
-    frames.push(frame(chunk(model, { delta: finalDelta, finish_reason: WIRE_FINISH[finish] })));
-    if (scenario.usage) {
-      const { inputTokens, outputTokens } = scenario.usage;
-      frames.push(
-        frame(
-          chunk(model, undefined, {
-            usage: {
-              prompt_tokens: inputTokens,
-              completion_tokens: outputTokens,
-              total_tokens: inputTokens + outputTokens,
-            },
-          }),
-        ),
-      );
-      terminal++;
-    }
-    frames.push("data: [DONE]\n\n");
-    return { status: 200, headers: SSE_HEADERS, frames, terminalFrames: terminal };
+    const terminal = terminalFrames(scenario, finish, finalDelta);
+    frames.push(...terminal);
+    return { status: 200, headers: SSE_HEADERS, frames, terminalFrames: terminal.length };
+  },
+
+  /** llama.cpp under `max_tokens`: the cut call's arguments end where the limit hit. */
+  encodeCutToolCall(scenario: Scenario, cut: IncompleteToolCall): EncodedStream {
+    const frames = bodyFrames({ ...scenario, toolCallsInFinalFrame: false });
+    const index = scenario.toolCalls?.length ?? 0;
+    frames.push(...streamedCall(scenario.model, index, cut.id, cut.name, cut.argumentsText));
+    const terminal = terminalFrames(scenario, "length", {});
+    frames.push(...terminal);
+    return { status: 200, headers: SSE_HEADERS, frames, terminalFrames: terminal.length };
   },
 
   encodeHttpError(spec: HttpErrorSpec): HttpAnswer {
