@@ -133,7 +133,7 @@ export class UnavailableError extends AdapterError {
 }
 
 const LOADING = Symbol.for("@x/core/ModelLoadingTimeoutError");
-/** No response headers / first chunk within `firstChunkMs` (typically a cold model loading). Retryable. */
+/** No content, thinking or tool-call chunk within `firstChunkMs` (typically a cold model loading, or a stalled server that sent headers). Retryable. */
 export class ModelLoadingTimeoutError extends AdapterError {
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;

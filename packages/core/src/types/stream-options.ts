@@ -1,18 +1,21 @@
 import type { JsonSchema, ToolChoice, ToolDefinition } from "./tool-definition.js";
 
 /**
- * Time limits for one stream, in milliseconds. An unset field means no limit.
+ * Time limits for one stream, in milliseconds. Unset, `Infinity` or above 2³¹−1 ms means no
+ * limit; `0`, negative and `NaN` are invalid (`InvalidRequestError` from the first `next()`).
  *
- * - `firstChunkMs`: from sending the request until response headers arrive (for Ollama this is
- *   model load + queue + prefill; it sends nothing before the first token). Exceeded →
+ * - `firstChunkMs`: from sending the request until the first content, thinking or tool-call
+ *   chunk (model load + queue + prefill). Response headers, keep-alive comments and empty frames
+ *   do not count: OpenAI-compatible servers send headers at once. Exceeded →
  *   `ModelLoadingTimeoutError`.
- * - `idleMs`: the longest silence between two reads of the body. Exceeded → `StreamTimeoutError`.
+ * - `idleMs`: the longest silence between two such chunks, from the first one on. Keep-alives do
+ *   not reset it. Exceeded → `StreamTimeoutError`.
  * - `totalMs`: the whole stream. Exceeded → `StreamTimeoutError`.
  */
 export interface Timeouts {
-  /** Limit until the first byte / response headers. */
+  /** Limit until the first content, thinking or tool-call chunk (headers do not count). */
   firstChunkMs?: number;
-  /** Limit on silence between body reads once streaming. */
+  /** Limit on silence between content, thinking or tool-call chunks once they flow. */
   idleMs?: number;
   /** Limit on the whole stream. */
   totalMs?: number;
