@@ -60,6 +60,11 @@ export class OpenAIAdapter implements AIAdapter {
    * Override per model with the `capabilities` option.
    */
   readonly capabilities: Capabilities;
+  /**
+   * The API root requests go to (`baseUrl` without credentials, query string or trailing slash),
+   * for logs and tracing (`@x/otel` reads `server.address` from it).
+   */
+  readonly baseUrl: string;
   readonly #endpoints: Endpoints;
   readonly #settings: RequestSettings;
   readonly #dispatcher: Dispatcher;
@@ -87,6 +92,7 @@ export class OpenAIAdapter implements AIAdapter {
     const problem = timeoutsProblem(options.timeouts);
     if (problem !== undefined) throw new TypeError(`OpenAIAdapter: ${problem}`);
     this.#endpoints = resolveEndpoints(options);
+    this.baseUrl = this.#endpoints.target;
     this.#settings = resolveSettings(options);
     this.#ownsDispatcher = options.dispatcher === undefined;
     // Our StreamDeadline owns time limits: undici's own headers/body timeouts are off.

@@ -219,3 +219,14 @@ async function streamError(adapter: OpenAIAdapter): Promise<unknown> {
   await adapter.close();
   return error;
 }
+
+describe("baseUrl property", () => {
+  it("shows where requests go, without userinfo or query secrets", () => {
+    const adapter = adapterAt(server.url);
+    const host = new URL(server.url).host;
+    expect(adapter.baseUrl).toBe(`http://${host}/v1`);
+    for (const secret of [USER, PASSWORD, QUERY_KEY, QUERY_KEY2]) {
+      expect(adapter.baseUrl).not.toContain(secret);
+    }
+  });
+});
