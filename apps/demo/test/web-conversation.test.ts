@@ -42,6 +42,23 @@ describe("the page's conversation", () => {
     ]);
   });
 
+  it("leaves a failed answer and its question out of what is sent next", () => {
+    const failed = c.assistantTurn();
+    c.applyChunk(failed, { type: "content", content: "Half an" });
+    c.finishTurn(failed, "error", "AllAdaptersFailedError: every member failed");
+    const turns = [c.userTurn("a"), answered("A."), c.userTurn("b"), failed, c.userTurn("c")];
+    expect(c.toApiMessages(turns)).toEqual([
+      { role: "user", content: "a" },
+      { role: "assistant", content: "A." },
+      { role: "user", content: "c" },
+    ]);
+    // Regenerate asks the failed question again.
+    expect(c.toApiMessages(c.withoutLastAnswer(turns.slice(0, 4))).at(-1)).toEqual({
+      role: "user",
+      content: "b",
+    });
+  });
+
   it("sends an empty assistant message for an answer stopped before its first word", () => {
     const stopped = c.assistantTurn();
     c.finishTurn(stopped, "stopped");

@@ -188,8 +188,7 @@ thread.addEventListener("click", (event) => {
   const index = Number(target.closest(".msg")?.dataset.index);
   const turn = turns[index];
   if (!turn) return;
-  if (target.dataset.action === "copy")
-    copy(turn.role === "user" ? turn.content : answerText(turn), target);
+  if (target.dataset.action === "copy") copy(answerText(turn), target);
   if (target.dataset.action === "regenerate" && !controller && index === turns.length - 1) {
     turns = withoutLastAnswer(turns);
     ask();

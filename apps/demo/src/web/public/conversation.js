@@ -9,9 +9,11 @@
 // abandoned: [{ content, thinking, reason, provider }], done? }. Tool calls start a new round after
 // the server ran them. `abandoned` holds what the chain threw away with a `reset` chunk.
 //
-// The rule after Stop (and after an error): the partial answer stays in the conversation as an
-// assistant message marked "stopped"; the next question follows it. So the messages sent always
-// alternate user / assistant, and a stopped question is never sent a second time.
+// The rule after Stop (the terminal chat follows it too): the partial answer stays in the
+// conversation as an assistant message marked "stopped"; the next question follows it. So the
+// messages sent always alternate user / assistant, and a stopped question is never sent a second
+// time. A failed answer (an error, not a Stop) stays on screen, where "regenerate" can ask again,
+// but it is not sent, and neither is its question: the model never saw that turn go well.
 
 /** localStorage key. */
 export const STORAGE_KEY = "x-demo-chat";
@@ -108,14 +110,17 @@ export function answerText(turn) {
 }
 
 /**
- * The messages /api/chat receives for `turns`. Every assistant turn is sent, stopped and failed
- * ones included, with what it had said; tool calls are sent with their results only (a call the
- * server never ran, because Stop came first, is left out: a tool call without its result is an
- * invalid history for every provider).
+ * The messages /api/chat receives for `turns`. Every assistant turn is sent, stopped ones with
+ * what they had said; a failed turn is left out with its question. Tool calls are sent with their
+ * results only (a call the server never ran, because Stop came first, is left out: a tool call
+ * without its result is an invalid history for every provider).
  */
 export function toApiMessages(turns) {
   const messages = [];
-  for (const turn of turns) {
+  for (const [index, turn] of turns.entries()) {
+    const answer = turns[index + 1];
+    if (turn.role === "user" && answer?.role === "assistant" && answer.status === "error") continue;
+    if (turn.role === "assistant" && turn.status === "error") continue;
     if (turn.role === "user") {
       // Two user messages in a row cannot come from this page; older data is made to alternate.
       if (messages[messages.length - 1]?.role === "user")

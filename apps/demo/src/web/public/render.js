@@ -103,9 +103,6 @@ export function renderTurn(turn, context) {
   article.append(bubble);
   if (turn.role === "user") {
     bubble.append(el("div", "user-text", turn.content));
-    const actions = el("div", "actions");
-    actions.append(button("Copy", "copy", "Copy the question"));
-    article.append(actions);
     return article;
   }
   article.dataset.status = turn.status;
