@@ -21,6 +21,8 @@ describe("StreamDeadline", () => {
     vi.advanceTimersByTime(1);
     expect(deadline.signal.aborted).toBe(true);
     expect(deadline.reason).toBe("first-chunk");
+    expect(deadline.signal.reason).toBeInstanceOf(DOMException);
+    expect((deadline.signal.reason as DOMException).name).toBe("TimeoutError");
     const error = deadline.error({ ...info, cause: new Error("socket") });
     expect(ModelLoadingTimeoutError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ provider: "ollama", model: "llama3", timeoutMs: 100 });

@@ -132,6 +132,12 @@ export class StreamDeadline {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
     this.dispose();
-    this.#controller.abort(reason === "aborted" ? this.#callerSignal?.reason : reason);
+    // A limit aborts with a `TimeoutError` (as `AbortSignal.timeout()` does), so whatever the
+    // request rejects with names the limit as its cause; the caller's abort keeps its reason.
+    this.#controller.abort(
+      reason === "aborted"
+        ? this.#callerSignal?.reason
+        : new DOMException(`${reason} limit reached`, "TimeoutError"),
+    );
   }
 }
