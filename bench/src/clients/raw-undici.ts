@@ -102,6 +102,84 @@ async function post(dispatcher: Agent, url: string, body: string) {
   return response.body;
 }
 
+/**
+ * The same lower bound, with each frame's content handed out through an async generator, as
+ * any `AsyncIterable<StreamChunk>` client must (one `yield` and one `for await` step per
+ * frame). A reference row: it shows what the per-chunk iterator contract itself costs.
+ */
+async function* ndjsonContents(body: AsyncIterable<Buffer>): AsyncGenerator<string, void> {
+  let pending: string[] = [];
+  let done = false;
+  const lines = new ByteLines((buffer, start, end) => {
+    if (end === start) return;
+    const frame = JSON.parse(buffer.toString("utf8", start, end)) as OllamaFrame;
+    const content = frame.message?.content;
+    if (content) pending.push(content);
+    if (frame.done) done = true;
+  });
+  for await (const chunk of body) {
+    lines.push(chunk);
+    const ready = pending;
+    pending = [];
+    for (const content of ready) yield content;
+  }
+  if (!done || lines.pending) throw new Error("truncated NDJSON stream");
+}
+
+/** undici + NDJSON split + JSON.parse, each content yielded by an async generator. */
+export async function createRawNdjsonGeneratorClient(context: ClientContext): Promise<BenchClient> {
+  const dispatcher = new Agent();
+  const url = `${context.origin}/api/chat`;
+  return {
+    async run(model, onText) {
+      const body = await post(
+        dispatcher,
+        url,
+        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
+      );
+      for await (const content of ndjsonContents(body as AsyncIterable<Buffer>)) onText(content);
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
+async function* sseContents(body: AsyncIterable<Buffer>): AsyncGenerator<string, void> {
+  let pending: string[] = [];
+  let done = false;
+  const lines = new ByteLines(
+    sseDataLine(
+      (text) => pending.push(text),
+      () => {
+        done = true;
+      },
+    ),
+  );
+  for await (const chunk of body) {
+    lines.push(chunk);
+    const ready = pending;
+    pending = [];
+    for (const content of ready) yield content;
+  }
+  if (!done) throw new Error("truncated SSE stream");
+}
+
+/** undici + SSE split + JSON.parse, each content yielded by an async generator. */
+export async function createRawSseGeneratorClient(context: ClientContext): Promise<BenchClient> {
+  const dispatcher = new Agent();
+  const url = `${context.origin}/v1/chat/completions`;
+  return {
+    async run(model, onText) {
+      const body = await post(
+        dispatcher,
+        url,
+        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
+      );
+      for await (const content of sseContents(body as AsyncIterable<Buffer>)) onText(content);
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
 /** undici + NDJSON line split + JSON.parse. */
 export async function createRawNdjsonClient(context: ClientContext): Promise<BenchClient> {
   const dispatcher = new Agent();

@@ -1,6 +1,10 @@
 import { createOurOllamaClient, createOurOpenAIClient } from "./our-adapters.js";
-import { createRawDispatchSseClient } from "./raw-dispatch.js";
-import { createRawNdjsonClient, createRawSseClient } from "./raw-undici.js";
+import {
+  createRawNdjsonClient,
+  createRawNdjsonGeneratorClient,
+  createRawSseClient,
+  createRawSseGeneratorClient,
+} from "./raw-undici.js";
 import {
   createAiSdkOllamaClient,
   createAiSdkOpenAIClient,
@@ -18,6 +22,15 @@ export const CLIENTS: readonly ClientDefinition[] = [
     kind: "raw",
     memory: true,
     create: createRawNdjsonClient,
+  },
+  {
+    // Reference only (the targets use `raw-ndjson`): the per-chunk async iterator's own cost.
+    id: "raw-ndjson-generator",
+    label: "raw undici + NDJSON split, yielded by an async generator (reference)",
+    format: "ndjson",
+    kind: "raw",
+    memory: false,
+    create: createRawNdjsonGeneratorClient,
   },
   {
     id: "x-ollama",
@@ -60,13 +73,13 @@ export const CLIENTS: readonly ClientDefinition[] = [
     create: createRawSseClient,
   },
   {
-    // Reference only (the targets use `raw-sse`): undici's lower-level API, which our adapters use.
-    id: "raw-sse-dispatch",
-    label: "raw undici dispatch() + SSE split (reference)",
+    // Reference only (the targets use `raw-sse`): the per-chunk async iterator's own cost.
+    id: "raw-sse-generator",
+    label: "raw undici + SSE split, yielded by an async generator (reference)",
     format: "sse",
     kind: "raw",
     memory: false,
-    create: createRawDispatchSseClient,
+    create: createRawSseGeneratorClient,
   },
   {
     id: "x-openai",

@@ -248,7 +248,7 @@ function bundleSection(results: RunResults): string[] {
 
 function targetSection(rows: TargetRow[]): string[] {
   return [
-    "## Targets (issue 7)",
+    "## Guards (DESIGN §7)",
     "",
     "| target | measured | verdict |",
     "|---|---|---|",

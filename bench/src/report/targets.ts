@@ -15,18 +15,17 @@ function verdict(ok: boolean | undefined): string {
   return ok ? "met" : "**MISSED**";
 }
 
-/** Checks the issue 7 targets against this run (ratios only; never used as a CI assertion). */
+/** Checks the DESIGN §7 guards against this run (ratios only; never used as a CI assertion). */
 export function targetRows(results: RunResults): TargetRow[] {
-  const plan = results.config.speed.throughput[0];
-  const n = plan ? `N=${fmt(plan.n)}` : "";
-  const time = (id: string): number | undefined => {
+  const plans = results.config.speed.throughput;
+  const time = (id: string, plan = 0): number | undefined => {
     const outcome = results.speed.get(id);
-    const ms = outcome?.ok ? outcome.value.throughput[0]?.ms : undefined;
+    const ms = outcome?.ok ? outcome.value.throughput[plan]?.ms : undefined;
     return ms ? summarize(ms).median : undefined;
   };
-  const cpu = (id: string): number | undefined => {
+  const cpu = (id: string, plan = 0): number | undefined => {
     const outcome = results.speed.get(id);
-    const ms = outcome?.ok ? outcome.value.throughput[0]?.cpuMs : undefined;
+    const ms = outcome?.ok ? outcome.value.throughput[plan]?.cpuMs : undefined;
     return ms && ms.length > 0 ? summarize(ms).median : undefined;
   };
   const first = (id: string): number | undefined => {
@@ -34,34 +33,56 @@ export function targetRows(results: RunResults): TargetRow[] {
     return outcome?.ok ? summarize(outcome.value.overhead.firstUs).median : undefined;
   };
   const rows: TargetRow[] = [];
-  const timeRatio = (target: string, a: string, b: string, check: (r: number) => boolean): void => {
-    const ta = time(a);
-    const tb = time(b);
+  const timeRatio = (
+    target: string,
+    a: string,
+    b: string,
+    check: (r: number) => boolean,
+    plan = 0,
+  ): void => {
+    const ta = time(a, plan);
+    const tb = time(b, plan);
     const r = ta !== undefined && tb !== undefined ? ta / tb : undefined;
-    const ca = cpu(a);
-    const cb = cpu(b);
+    const ca = cpu(a, plan);
+    const cb = cpu(b, plan);
     const c = ca !== undefined && cb !== undefined ? ca / cb : undefined;
     const cpuText = c === undefined ? "" : `; client CPU ${ratio(c)}`;
     let result = verdict(r === undefined ? undefined : check(r));
     // The verdict is on time, as the targets say; CPU time is shown because on a busy host it
     // is the steadier figure (a descheduled process accrues wall time, not CPU time).
     if (r !== undefined && !check(r) && c !== undefined && check(c)) result += " (met on CPU)";
+    const n = plans[plan] ? `N=${fmt(plans[plan].n)}` : "";
     rows.push({
       target,
       measured: r === undefined ? "–" : `${a} / ${b} time = ${ratio(r)}${cpuText} (${n})`,
       verdict: result,
     });
   };
-  timeRatio("@x/ollama within 1.1× of raw", "x-ollama", "raw-ndjson", (r) => r <= 1.1);
-  timeRatio("(reference) ollama-js 1.25–1.5× raw", "ollama-js", "raw-ndjson", () => true);
+  // DESIGN §7: each adapter within 1.25× of raw undici request() + split + JSON.parse, at
+  // N = 200,000 and N = 20,000 (the first two throughput plans of the full run).
+  for (const plan of plans.slice(0, 2).map((_, index) => index)) {
+    timeRatio("@x/ollama within 1.25× of raw", "x-ollama", "raw-ndjson", (r) => r <= 1.25, plan);
+    timeRatio("@x/openai within 1.25× of raw", "x-openai", "raw-sse", (r) => r <= 1.25, plan);
+  }
+  timeRatio(
+    "(reference) raw + one async-generator yield per frame, vs raw",
+    "raw-ndjson-generator",
+    "raw-ndjson",
+    () => true,
+  );
+  timeRatio(
+    "(reference) raw + one async-generator yield per frame, vs raw",
+    "raw-sse-generator",
+    "raw-sse",
+    () => true,
+  );
   timeRatio("@x/ollama faster than ollama-js", "ollama-js", "x-ollama", (r) => r > 1);
-  timeRatio("@x/openai within 1.25× of raw", "x-openai", "raw-sse", (r) => r <= 1.25);
   timeRatio("@x/openai ≥ 2× faster than openai", "openai-node", "x-openai", (r) => r >= 2);
   timeRatio(
-    "@x/openai ≥ 4× faster than the AI SDK provider",
+    "(reference) @x/openai vs the AI SDK provider",
     "ai-sdk-openai",
     "x-openai",
-    (r) => r >= 4,
+    () => true,
   );
   timeRatio(
     "chain(@x/ollama) adds < 5 % streaming time (separate processes)",
@@ -86,36 +107,20 @@ export function targetRows(results: RunResults): TargetRow[] {
       verdict: verdict(ok) + (!ok && cpu < 1.05 ? " (met on CPU)" : ""),
     });
   }
-  const firstRatio = (
-    target: string,
-    a: string,
-    b: string,
-    check: (r: number) => boolean,
-  ): void => {
-    const fa = first(a);
-    const fb = first(b);
-    const r = fa !== undefined && fb !== undefined ? fa / fb : undefined;
+  // DESIGN §7: first chunk within raw + 0.2 ms.
+  for (const [ours, raw] of [
+    ["x-ollama", "raw-ndjson"],
+    ["x-openai", "raw-sse"],
+  ] as const) {
+    const fo = first(ours);
+    const fr = first(raw);
+    const added = fo !== undefined && fr !== undefined ? fo - fr : undefined;
     rows.push({
-      target,
-      measured:
-        r === undefined ? "–" : `first chunk ${fmt(fa!)} µs vs ${fmt(fb!)} µs = ${ratio(r)}`,
-      verdict: verdict(r === undefined ? undefined : check(r)),
+      target: `${ours} first chunk within raw + 0.2 ms`,
+      measured: added === undefined ? "–" : `+${fmt(added, 1)} µs (${fmt(fo!)} vs ${fmt(fr!)})`,
+      verdict: verdict(added === undefined ? undefined : added <= 200),
     });
-  };
-  firstRatio("@x/ollama first chunk within 1.3× of raw", "x-ollama", "raw-ndjson", (r) => r <= 1.3);
-  firstRatio("@x/openai first chunk within 1.3× of raw", "x-openai", "raw-sse", (r) => r <= 1.3);
-  firstRatio(
-    "@x/ollama first chunk ≥ 2× faster than ollama-js",
-    "ollama-js",
-    "x-ollama",
-    (r) => r >= 2,
-  );
-  firstRatio(
-    "@x/openai per-request ≥ 3× faster than openai",
-    "openai-node",
-    "x-openai",
-    (r) => r >= 3,
-  );
+  }
   for (const [chain, adapter] of [
     ["x-chain-ollama", "x-ollama"],
     ["x-chain-openai", "x-openai"],
