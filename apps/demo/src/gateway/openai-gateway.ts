@@ -4,7 +4,7 @@ import { type AIAdapter, collect, type StreamChunk } from "@x/core";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import { GatewayRequestError, parseOpenAIRequest } from "./parse-openai-request.js";
 import { routableModels, routeModel } from "./route-model.js";
-import { abortOnClientGone, writeWithBackPressure } from "./sse-writer.js";
+import { abortOnClientGone, whenDrained } from "./sse-writer.js";
 import {
   createChunkTranslator,
   type ResponseIdentity,
@@ -61,12 +61,15 @@ async function streamAnswer(
   const translate = createChunkTranslator(identity, { includeUsage });
   try {
     while (!next.done) {
-      for (const chunk of translate(next.value)) {
-        if (!(await writeWithBackPressure(res, `data: ${JSON.stringify(chunk)}\n\n`))) return;
-      }
+      // One write per chunk received; a slow reader (write() false) slows the upstream down.
+      let events = "";
+      for (const chunk of translate(next.value)) events += `data: ${JSON.stringify(chunk)}\n\n`;
+      if (next.value.type === "done") events += "data: [DONE]\n\n";
+      if (res.destroyed) return;
+      if (!res.write(events) && !(await whenDrained(res))) return;
       next = await iterator.next();
     }
-    res.end("data: [DONE]\n\n");
+    res.end();
   } catch (error) {
     // After headers, OpenAI itself reports an error as a `data: {"error": ...}` event and ends
     // the stream without [DONE]; openai-node turns that into an APIError.

@@ -8,6 +8,14 @@ import type { ServerResponse } from "node:http";
 export function writeWithBackPressure(res: ServerResponse, text: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return Promise.resolve(false);
   if (res.write(text)) return Promise.resolve(true);
+  return whenDrained(res);
+}
+
+/**
+ * Resolves `true` when `res` has drained after a `write()` that returned false, `false` when the
+ * client went away first.
+ */
+export function whenDrained(res: ServerResponse): Promise<boolean> {
   return new Promise((resolve) => {
     const onDrain = () => finish(true);
     const onClose = () => finish(false);
