@@ -28,6 +28,9 @@ Server.prototype.listen = function (this: Server, ...args: unknown[]) {
   ) {
     args[0] = { ...first, host: "127.0.0.1" };
   }
+  // One keep-alive policy for every gateway (Node's default closes idle sockets after 5 s,
+  // racing the client's reuse of them between rounds).
+  if ("keepAliveTimeout" in this) (this as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
   this.once("listening", () => {
     const address = this.address();
     if (reported || typeof address !== "object" || address === null) return;
@@ -69,6 +72,8 @@ if (process.env.BENCH_COPY_FETCH_HEADERS === "1") {
 }
 
 process.on("message", (message: { type?: string }) => {
+  // A normal exit, so that `--cpu-prof` writes its profile.
+  if (message.type === "exit") process.exit(0);
   if (message.type !== "cpu") return;
   const usage = process.cpuUsage();
   const reply: CpuMessage = { type: "cpu", user: usage.user, system: usage.system };

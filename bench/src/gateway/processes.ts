@@ -82,8 +82,10 @@ export async function startServerProcess(
       await reply;
     },
     async stop() {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      // Asked to exit (a profiled child writes its profile then); killed if it does not.
+      if (child.connected) child.send({ type: "exit" });
+      else child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);
     },

@@ -1,10 +1,10 @@
 /**
- * `pnpm --filter @x/bench bench:gateway [--quick]`
+ * `pnpm --filter @x/bench bench:gateway [--quick] [--profile] [--phase=sequential|unpaced-100|paced-200]`
  *
  * Our OpenAI-compatible gateway side by side with the floor (a bare pass-through proxy) and the
  * Portkey open-source gateway, all in front of one fake upstream on loopback, in one run: the
- * same streams through each target, round by round in turn. Writes bench/GATEWAY.md (quick:
- * bench/.out/GATEWAY.quick.md). Exits 1 when a stream failed verification or a process failed,
+ * same streams through each target, round by round in turn. Writes bench/GATEWAY.md (a quick,
+ * one-phase or profiled run: bench/.out/GATEWAY.partial.md). Exits 1 when a stream failed verification or a process failed,
  * never because of a figure. Bounded: a watchdog ends the run after 170 s (quick: 28 s).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -118,7 +118,14 @@ async function round(
 
 async function main(): Promise<number> {
   const quick = process.argv.includes("--quick");
-  const phases = quick ? QUICK : FULL;
+  // `--profile`: the floor and ours run under `node --cpu-prof`; profiles in .out/gateway-profiles.
+  const profileDir = join(benchDir, ".out", "gateway-profiles");
+  const profile = process.argv.includes("--profile")
+    ? ["--cpu-prof", "--cpu-prof-dir", profileDir]
+    : [];
+  // `--phase=paced-200`: run one phase only (e.g. while profiling); the goals need all three.
+  const only = process.argv.find((arg) => arg.startsWith("--phase="))?.slice(8);
+  const phases = (quick ? QUICK : FULL).filter((phase) => !only || phase.id === only);
   const startedAt = new Date();
   const watchdog = setTimeout(
     () => {
@@ -139,8 +146,11 @@ async function main(): Promise<number> {
     processes.push(upstream);
     const env = { UPSTREAM: upstream.url };
     const [floor, ours, portkeyGateway] = await Promise.all([
-      startServerProcess(scripts["floor-main"] as string, { execArgv: guard, env }),
-      startServerProcess(scripts["ours-main"] as string, { execArgv: guard, env }),
+      startServerProcess(scripts["floor-main"] as string, {
+        execArgv: [...guard, ...profile],
+        env,
+      }),
+      startServerProcess(scripts["ours-main"] as string, { execArgv: [...guard, ...profile], env }),
       startServerProcess(portkey.script, {
         args: ["--port=0", "--headless"],
         execArgv: guard,
@@ -221,7 +231,9 @@ async function main(): Promise<number> {
       chunksPerStream: CHUNKS,
     };
     const markdown = renderReport(info, targets, reports);
-    const file = quick ? join(benchDir, ".out", "GATEWAY.quick.md") : join(benchDir, "GATEWAY.md");
+    // Only a full run of every phase, unprofiled, is the record.
+    const partial = quick || only !== undefined || profile.length > 0;
+    const file = join(benchDir, partial ? ".out/GATEWAY.partial.md" : "GATEWAY.md");
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, markdown);
     process.stdout.write(`${markdown}\n`);

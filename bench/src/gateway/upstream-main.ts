@@ -77,14 +77,12 @@ rendered = render(mode.chunks);
 server.listen(0, "127.0.0.1", () => {
   process.send?.({ type: "listening", port: (server.address() as AddressInfo).port });
 });
-process.on("message", (message: UpstreamMode | { type: "close" }) => {
+process.on("message", (message: UpstreamMode | { type: "exit" }) => {
   if (message.type === "mode") {
     mode = message;
     rendered = render(mode.chunks);
     process.send?.({ type: "mode-set" });
-  } else if (message.type === "close") {
-    server.close();
-    server.closeAllConnections();
-    process.channel?.unref();
+  } else if (message.type === "exit") {
+    process.exit(0);
   }
 });
