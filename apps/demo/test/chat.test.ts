@@ -43,6 +43,14 @@ describe("chat command (piped input, simulators)", () => {
     );
   });
 
+  it("answers an unknown /command itself; the model never sees it", async () => {
+    const { code, stdout } = await runCli(["chat", "--sim"], "/nope\nhi\n/exit\n");
+    expect(code).toBe(0);
+    expect(stdout).toContain("unknown command /nope; /help lists the commands");
+    expect(stdout.match(/You said: /g)).toHaveLength(1);
+    expect(stdout).not.toContain('You said: "/nope"');
+  });
+
   it("uses a single provider with --no-fallback", async () => {
     const { code, stdout } = await runCli(["chat", "--sim", "--no-fallback"], "hi\n");
     expect(code).toBe(0);

@@ -41,7 +41,8 @@ describe("gateway model routing", () => {
       expect(body.x_provider).toBe("b");
       expect(body.choices[0].message.content).toBe("From b.");
     }
-    expect(primary.calls).toHaveLength(2);
+    // The primary was tried for each request (the chain may retry it once), then b answered.
+    expect(primary.calls.length).toBeGreaterThanOrEqual(2);
     expect(secondary.calls).toHaveLength(2);
   });
 
