@@ -67,6 +67,7 @@ describe("public runtime API", () => {
       "TextAccumulator",
       "brand",
       "buildHeaders",
+      "checkStreamInput",
       "collectSecrets",
       "createHttpError",
       "createToolCallId",
