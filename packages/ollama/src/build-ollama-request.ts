@@ -1,6 +1,6 @@
 import type { StreamOptions, Timeouts } from "@x/core";
-import { mergeTimeouts, timeoutsProblem } from "@x/core/http";
-import { convertToOllamaMessages, isRecord } from "./convert-to-ollama-messages.js";
+import { checkStreamInput, mergeTimeouts, timeoutsProblem } from "@x/core/http";
+import { convertToOllamaMessages } from "./convert-to-ollama-messages.js";
 import { type ErrorContext, invalidRequest } from "./map-ollama-error.js";
 import type { OllamaChatRequest } from "./ollama-wire.js";
 
@@ -18,8 +18,6 @@ const TOP_LEVEL_KEYS = new Set([
   "top_logprobs",
 ]);
 
-const NUMBER_OPTIONS = ["temperature", "topP", "maxTokens", "seed"] as const;
-
 /** What {@link buildOllamaRequest} needs besides the call's input. @internal */
 export interface OllamaRequestDefaults {
   /** Ollama's `keep_alive` from the adapter options. */
@@ -35,9 +33,10 @@ export interface OllamaRequest {
 }
 
 /**
- * Checks the caller's input and builds the `/api/chat` body (always `stream: true`). Anything
- * that cannot be sent as given (wrong types, invalid time limits, BigInt or circular values in
- * `providerOptions` or tool schemas, image URLs) throws `InvalidRequestError`; nothing is sent.
+ * Checks the caller's input and builds the `/api/chat` body (always `stream: true`). The shared
+ * `checkStreamInput` refuses wrong types and invalid time limits; what only Ollama cannot carry
+ * (image URLs, BigInt or circular values in `providerOptions` or tool schemas) and an invalid
+ * default limit are checked here. Every problem throws `InvalidRequestError`; nothing is sent.
  * @internal
  */
 export function buildOllamaRequest(
@@ -46,13 +45,15 @@ export function buildOllamaRequest(
   defaults: OllamaRequestDefaults,
   context: ErrorContext,
 ): OllamaRequest {
-  const checked = checkOptions(options, context);
+  const input = checkStreamInput(messages, options, context);
+  const checked = input.options;
   const timeouts = mergeTimeouts(defaults.timeouts, checked.timeouts);
-  const problem = timeoutsProblem(checked.timeouts) ?? timeoutsProblem(timeouts);
+  // The adapter's own default limits, which checkStreamInput does not see.
+  const problem = timeoutsProblem(timeouts);
   if (problem !== undefined) throw invalidRequest(problem, context);
   const body: OllamaChatRequest = {
     model: context.model,
-    messages: convertToOllamaMessages(messages, context),
+    messages: convertToOllamaMessages(input.messages, context),
     stream: true,
   };
   // Ollama has no tool_choice: "none" is expressed by not offering the tools at all.
@@ -90,66 +91,4 @@ function serialise(body: OllamaChatRequest, context: ErrorContext): string {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw invalidRequest(`the request cannot be sent as JSON (${reason})`, context, cause);
   }
-}
-
-/** Checks the shape of every `StreamOptions` field the adapter reads. */
-function checkOptions(value: unknown, context: ErrorContext): StreamOptions {
-  if (value === undefined) return {};
-  if (!isRecord(value)) throw invalidRequest("options must be an object", context);
-  const options = value as StreamOptions;
-  const fail = (message: string) => invalidRequest(`options.${message}`, context);
-  for (const key of NUMBER_OPTIONS) {
-    const n = options[key];
-    if (n !== undefined && (typeof n !== "number" || !Number.isFinite(n))) {
-      throw fail(`${key} must be a finite number`);
-    }
-  }
-  if (options.stop !== undefined && !isStringArray(options.stop)) {
-    throw fail("stop must be an array of strings");
-  }
-  if (options.think !== undefined && !["boolean", "string"].includes(typeof options.think)) {
-    throw fail('think must be a boolean or "low" | "medium" | "high"');
-  }
-  if (options.tools !== undefined && !isToolList(options.tools)) {
-    throw fail('tools must be an array of { type: "function", function: { name: string } }');
-  }
-  if (options.responseFormat !== undefined && !isResponseFormat(options.responseFormat)) {
-    throw fail('responseFormat must be "json" or { type: "json_schema", schema: object }');
-  }
-  if (options.providerOptions !== undefined && !isRecord(options.providerOptions)) {
-    throw fail("providerOptions must be an object");
-  }
-  if (options.signal !== undefined && !isAbortSignal(options.signal)) {
-    throw fail("signal must be an AbortSignal");
-  }
-  return options;
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === "string");
-}
-
-function isToolList(value: unknown): boolean {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (tool: unknown) =>
-        isRecord(tool) &&
-        tool.type === "function" &&
-        isRecord(tool.function) &&
-        typeof tool.function.name === "string",
-    )
-  );
-}
-
-function isResponseFormat(value: unknown): boolean {
-  return value === "json" || (isRecord(value) && isRecord(value.schema));
-}
-
-function isAbortSignal(value: unknown): value is AbortSignal {
-  return (
-    isRecord(value) &&
-    typeof value.aborted === "boolean" &&
-    typeof value.addEventListener === "function"
-  );
 }
