@@ -5,7 +5,7 @@ import type {
   Timeouts,
   ToolChoice,
 } from "@x/core";
-import { mergeTimeouts, timeoutsProblem } from "@x/core/http";
+import { checkStreamInput, mergeTimeouts } from "@x/core/http";
 import { convertToOpenAIMessages } from "./convert-to-openai-messages.js";
 import { invalidRequest } from "./map-openai-error.js";
 
@@ -31,14 +31,14 @@ export interface OpenAIRequest {
 
 /** `stream_options` asking for the usage chunk: shared, only ever serialised. */
 const INCLUDE_USAGE = Object.freeze({ include_usage: true });
-const THINK_LEVELS = new Set(["low", "medium", "high"]);
-const TOOL_CHOICES = new Set(["auto", "none", "required"]);
 
 /**
  * Checks the caller's input and builds the `POST /chat/completions` body: messages, tools,
  * sampling options, response format, `stream_options.include_usage`, reasoning effort, then
- * `providerOptions` merged on top. Every problem (wrong types, invalid time limits, values JSON
- * cannot carry such as BigInt or circular objects) throws `InvalidRequestError`; nothing is sent.
+ * `providerOptions` merged on top. The shared `checkStreamInput` refuses wrong types and invalid
+ * time limits; what only Chat Completions cannot carry (images other than on user messages or in
+ * another form, values JSON cannot carry such as BigInt or circular objects) is checked here.
+ * Every problem throws `InvalidRequestError`; nothing is sent.
  */
 export function buildOpenAIRequest(
   messages: unknown,
@@ -46,13 +46,10 @@ export function buildOpenAIRequest(
   settings: RequestSettings,
   errors: AdapterErrorOptions,
 ): OpenAIRequest {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw invalidRequest("options must be an object", errors);
-  }
-  const o = (options ?? {}) as StreamOptions;
-  checkOptions(o, errors);
+  const input = checkStreamInput(messages, options, errors);
+  const o = input.options;
   const timeouts = mergeTimeouts(settings.timeouts, o.timeouts);
-  const body = buildBody(convertToOpenAIMessages(messages, errors), o, settings);
+  const body = buildBody(convertToOpenAIMessages(input.messages, errors), o, settings);
   return { body: serialise(body, errors), timeouts, signal: o.signal };
 }
 
@@ -118,66 +115,4 @@ function serialisable(value: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/** Type checks of every option the body uses (TypeScript callers cannot get these wrong). */
-function checkOptions(o: StreamOptions, errors: AdapterErrorOptions): void {
-  const problem = optionProblem(o);
-  if (problem !== undefined) throw invalidRequest(problem, errors);
-}
-
-function optionProblem(o: StreamOptions): string | undefined {
-  for (const key of ["temperature", "topP", "maxTokens", "seed"] as const) {
-    const value = o[key];
-    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) {
-      return `${key} must be a finite number`;
-    }
-  }
-  if (
-    o.stop !== undefined &&
-    !(Array.isArray(o.stop) && o.stop.every((s) => typeof s === "string"))
-  ) {
-    return "stop must be an array of strings";
-  }
-  if (o.think !== undefined && typeof o.think !== "boolean" && !THINK_LEVELS.has(o.think)) {
-    return 'think must be a boolean, "low", "medium" or "high"';
-  }
-  if (o.signal !== undefined && !isSignal(o.signal)) return "signal must be an AbortSignal";
-  if (o.providerOptions !== undefined && !isRecord(o.providerOptions)) {
-    return "providerOptions must be an object";
-  }
-  return timeoutsProblem(o.timeouts) ?? toolsProblem(o) ?? responseFormatProblem(o.responseFormat);
-}
-
-function toolsProblem(o: StreamOptions): string | undefined {
-  if (o.tools !== undefined) {
-    if (!Array.isArray(o.tools)) return "tools must be an array";
-    const bad = o.tools.findIndex(
-      (tool) =>
-        !isRecord(tool) || !isRecord(tool.function) || typeof tool.function.name !== "string",
-    );
-    if (bad !== -1) return `tools[${bad}] must be { type: "function", function: { name, ... } }`;
-  }
-  const choice = o.toolChoice;
-  if (choice === undefined || (typeof choice === "string" && TOOL_CHOICES.has(choice))) return;
-  if (isRecord(choice) && typeof choice.name === "string") return;
-  return 'toolChoice must be "auto", "none", "required" or { type: "function", name }';
-}
-
-function responseFormatProblem(format: ResponseFormat | undefined): string | undefined {
-  if (format === undefined || format === "json") return;
-  if (isRecord(format) && format.type === "json_schema" && isRecord(format.schema)) return;
-  return 'responseFormat must be "json" or { type: "json_schema", schema }';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isSignal(value: unknown): boolean {
-  return (
-    isRecord(value) &&
-    typeof value.aborted === "boolean" &&
-    typeof value.addEventListener === "function"
-  );
 }

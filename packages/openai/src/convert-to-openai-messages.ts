@@ -19,43 +19,33 @@ export interface OpenAIToolCall {
   function: { name: string; arguments: string };
 }
 
-const ROLES = new Set(["system", "user", "assistant", "tool"]);
 const DATA_IMAGE_URL = /^data:image\/[a-z0-9.+-]+;base64,/i;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 /**
- * Translates universal messages to Chat Completions messages, checking each as it goes: images
- * become content parts, assistant tool calls carry their arguments as JSON strings, tool results
- * carry `tool_call_id`. Assistant `thinking` is not sent back (Chat Completions has no field for
- * it). Anything malformed (not an array, an unknown role, non-string content, an image that is
- * neither base64, a `data:image/...;base64,` URL nor an http(s) URL) throws `InvalidRequestError`.
+ * Translates checked universal messages (see `checkStreamInput`) to Chat Completions messages:
+ * images become content parts, assistant tool calls carry their arguments as JSON strings, tool
+ * results carry `tool_call_id`. Assistant `thinking` is not sent back (Chat Completions has no
+ * field for it). What Chat Completions cannot carry (images on a message other than a user's,
+ * an image that is neither base64, a `data:image/...;base64,` URL nor an http(s) URL, tool-call
+ * arguments JSON cannot serialise) throws `InvalidRequestError`.
  */
 export function convertToOpenAIMessages(
-  messages: unknown,
+  messages: readonly Message[],
   errors: AdapterErrorOptions,
 ): OpenAIMessage[] {
-  if (!Array.isArray(messages)) {
-    throw invalidRequest("messages must be an array of messages", errors);
-  }
   const out: OpenAIMessage[] = [];
   for (let i = 0; i < messages.length; i++) {
-    out.push(convertMessage(messages[i], i, errors));
+    out.push(convertMessage(messages[i] as Message, `messages[${i}]`, errors));
   }
   return out;
 }
 
-function convertMessage(value: unknown, index: number, errors: AdapterErrorOptions): OpenAIMessage {
-  const where = `messages[${index}]`;
-  if (typeof value !== "object" || value === null) {
-    throw invalidRequest(`${where} is not a message object`, errors);
-  }
-  const message = value as Message;
-  if (!ROLES.has(message.role)) {
-    throw invalidRequest(`${where}.role must be system, user, assistant or tool`, errors);
-  }
-  if (typeof message.content !== "string") {
-    throw invalidRequest(`${where}.content must be a string`, errors);
-  }
+function convertMessage(
+  message: Message,
+  where: string,
+  errors: AdapterErrorOptions,
+): OpenAIMessage {
   if (message.images !== undefined && message.role !== "user") {
     throw invalidRequest(`${where}: images are only sent on user messages`, errors);
   }
@@ -67,16 +57,15 @@ function convertMessage(value: unknown, index: number, errors: AdapterErrorOptio
     case "assistant":
       return convertAssistant(message, where, errors);
     default:
-      return convertToolResult(message, where, errors);
+      return convertToolResult(message);
   }
 }
 
 function convertUser(message: Message, where: string, errors: AdapterErrorOptions): OpenAIMessage {
   const images = message.images;
-  if (images === undefined || (Array.isArray(images) && images.length === 0)) {
+  if (images === undefined || images.length === 0) {
     return { role: "user", content: message.content };
   }
-  if (!Array.isArray(images)) throw invalidRequest(`${where}.images must be an array`, errors);
   const parts: OpenAIContentPart[] = [];
   if (message.content !== "") parts.push({ type: "text", text: message.content });
   for (let i = 0; i < images.length; i++) {
@@ -98,10 +87,9 @@ function convertAssistant(
   errors: AdapterErrorOptions,
 ): OpenAIMessage {
   const calls = message.toolCalls;
-  if (calls === undefined || (Array.isArray(calls) && calls.length === 0)) {
+  if (calls === undefined || calls.length === 0) {
     return { role: "assistant", content: message.content };
   }
-  if (!Array.isArray(calls)) throw invalidRequest(`${where}.toolCalls must be an array`, errors);
   return {
     role: "assistant",
     content: message.content === "" ? null : message.content,
@@ -110,15 +98,6 @@ function convertAssistant(
 }
 
 function convertToolCall(call: ToolCall, where: string, errors: AdapterErrorOptions) {
-  const ok =
-    typeof call === "object" &&
-    call !== null &&
-    typeof call.id === "string" &&
-    typeof call.name === "string" &&
-    typeof call.arguments === "object" &&
-    call.arguments !== null;
-  if (!ok)
-    throw invalidRequest(`${where} needs a string id and name and an arguments object`, errors);
   let args: string;
   try {
     args = JSON.stringify(call.arguments);
@@ -128,14 +107,9 @@ function convertToolCall(call: ToolCall, where: string, errors: AdapterErrorOpti
   return { id: call.id, type: "function" as const, function: { name: call.name, arguments: args } };
 }
 
-function convertToolResult(
-  message: Message,
-  where: string,
-  errors: AdapterErrorOptions,
-): OpenAIMessage {
+function convertToolResult(message: Message): OpenAIMessage {
   const id = message.toolCallId;
   if (id === undefined) return { role: "tool", content: message.content };
-  if (typeof id !== "string") throw invalidRequest(`${where}.toolCallId must be a string`, errors);
   return { role: "tool", content: message.content, tool_call_id: id };
 }
 
