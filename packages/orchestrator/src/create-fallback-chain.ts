@@ -6,15 +6,14 @@ import type {
   StreamChunk,
   StreamOptions,
 } from "@x/core";
-import type { Member } from "./attempt.js";
 import { unionCapabilities } from "./capabilities.js";
-import type { ChainMember, ChainMemberOptions, FallbackChainOptions } from "./chain-options.js";
-import { ChainRequest, type ChainSetup } from "./chain-request.js";
-import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
+import type { ChainMember, FallbackChainOptions } from "./chain/chain-options.js";
+import { wireMembers } from "./chain/member.js";
+import type { ChainSetup } from "./chain/request.js";
+import { runChain } from "./chain/run-chain.js";
 import type { AdapterRef } from "./errors.js";
 import { listModelsByAdapter, type ModelsOfAdapter } from "./list-models.js";
-import { withRetry } from "./with-retry.js";
-import { withTimeouts } from "./with-timeouts.js";
+import type { CircuitState } from "./policies/circuit-breaker.js";
 
 /** An {@link AIAdapter} that serves each request from the first member able to. */
 export interface FallbackChain extends AIAdapter {
@@ -27,61 +26,46 @@ export interface FallbackChain extends AIAdapter {
 }
 
 /**
- * Builds a fallback chain: an `AIAdapter` that tries `adapters` in order, each wrapped (per
- * member, per chain instance) in `withTimeouts` → `withRetry` and a circuit breaker, with a
- * commit point, mid-stream policy, hedging, a shared deadline budget and events on top. Chains
- * nest. See the README for the exact semantics.
+ * Builds a fallback chain: an `AIAdapter` that serves each request from its members in order,
+ * with good defaults and no options besides the members (see the README's table): transient
+ * failures retried once, a silent member left after 10 s, stalls detected, an answer that breaks
+ * off restarted on the next member behind a `reset` chunk, a breaker per member that probes its
+ * health and lets a recovered member serve again within about a second. Chains nest. Throws
+ * `TypeError` for no members or an invalid time limit.
  *
  * @example
- * const chain = createFallbackChain(
- *   [{ adapter: local, firstChunkMs: 30_000 }, { adapter: hosted, firstChunkMs: 5_000 }],
- *   { timeouts: { idleMs: 15_000, totalMs: 120_000 }, commitAfter: { chars: 40 }, midStream: "restart" },
- * );
+ * const chain = createFallbackChain([local, hosted]);
+ * for await (const chunk of chain.stream(messages)) {
+ *   if (chunk.type === "reset") clearAnswer();
+ *   if (chunk.type === "content") show(chunk.content);
+ * }
  */
 export function createFallbackChain(
   adapters: readonly ChainMember[],
   options: FallbackChainOptions = {},
 ): FallbackChain {
-  if (adapters.length === 0)
+  if (adapters.length === 0) {
     throw new TypeError("createFallbackChain: at least one adapter is required");
-  const given = adapters.map(toMemberOptions);
-  const members: Member[] = given.map((m, index) => {
-    const original = m.adapter;
-    const ref: AdapterRef = { provider: original.provider, model: original.model, index };
-    let adapter = withTimeouts(original, {
-      firstChunkMs: m.firstChunkMs ?? options.timeouts?.firstChunkMs,
-      idleMs: m.idleMs ?? options.timeouts?.idleMs,
-    });
-    const retry = m.retry ?? options.retry ?? false;
-    if (retry !== false) adapter = withRetry(adapter, retry);
-    // The breaker is driven by the chain itself (one verdict per member attempt), so the hot
-    // path carries no extra wrapper.
-    const settings = m.breaker ?? options.breaker ?? {};
-    const breaker =
-      settings === false
-        ? undefined
-        : new CircuitBreaker(ref, { ...settings, onEvent: options.onEvent });
-    const check = settings === false ? undefined : settings.healthCheckBeforeTrial;
-    const trialCheckMs = check ? (typeof check === "object" ? check.timeoutMs : 2000) : undefined;
-    return { adapter, ref, original, breaker, trialCheckMs };
-  });
-  const first = given[0]!.adapter;
+  }
+  const members = wireMembers(adapters, options);
   const setup: ChainSetup = {
     provider: options.provider ?? "chain",
-    model: options.model ?? first.model,
+    model: options.model ?? members[0]!.adapter.model,
     members,
     options,
   };
-
   return {
     provider: setup.provider,
     model: setup.model,
-    capabilities: unionCapabilities(given.map((m) => m.adapter.capabilities)),
-    members: members.map((m) => ({ ref: m.ref, adapter: m.original })),
-    stream(messages: Message[], streamOptions?: StreamOptions): AsyncIterable<StreamChunk> {
-      return new ChainRequest(setup, messages, streamOptions);
-    },
-    healthCheck: (healthOptions?: HealthCheckOptions) => anyHealthy(given, healthOptions),
+    capabilities: unionCapabilities(members.map((m) => m.adapter.capabilities)),
+    members: members.map((m) => ({ ref: m.ref, adapter: m.adapter })),
+    stream: (messages: Message[], streamOptions?: StreamOptions): AsyncIterable<StreamChunk> =>
+      runChain(setup, messages, streamOptions),
+    healthCheck: (healthOptions?: HealthCheckOptions) =>
+      anyHealthy(
+        members.map((m) => m.adapter),
+        healthOptions,
+      ),
     async listModels(listOptions?: ListModelsOptions): Promise<string[]> {
       const lists = await listModelsByAdapter(setup, listOptions);
       return [...new Set(lists.flatMap((l) => l.models))];
@@ -90,40 +74,30 @@ export function createFallbackChain(
       listModelsByAdapter(setup, listOptions),
     breakerStates: () => members.map((m) => ({ adapter: m.ref, state: m.breaker?.state })),
     async close(): Promise<void> {
-      await Promise.all(given.map((m) => m.adapter.close?.()));
+      for (const m of members) m.breaker?.close();
+      await Promise.all(members.map((m) => m.adapter.close?.()));
     },
   };
 }
 
-function toMemberOptions(member: ChainMember): ChainMemberOptions {
-  return "stream" in member && typeof member.stream === "function"
-    ? { adapter: member }
-    : (member as ChainMemberOptions);
-}
-
 /** True as soon as one member answers healthy; false when all answered otherwise. Never rejects. */
 function anyHealthy(
-  members: readonly ChainMemberOptions[],
+  adapters: readonly AIAdapter[],
   options?: HealthCheckOptions,
 ): Promise<boolean> {
   return new Promise((resolve) => {
-    let pending = members.length;
-    for (const member of members) {
+    let pending = adapters.length;
+    const unhealthy = () => {
+      if (--pending === 0) resolve(false);
+    };
+    for (const adapter of adapters) {
       let check: Promise<boolean>;
       try {
-        check = Promise.resolve(member.adapter.healthCheck(options));
+        check = Promise.resolve(adapter.healthCheck(options));
       } catch {
         check = Promise.resolve(false);
       }
-      check.then(
-        (ok) => {
-          if (ok === true) resolve(true);
-          else if (--pending === 0) resolve(false);
-        },
-        () => {
-          if (--pending === 0) resolve(false);
-        },
-      );
+      check.then((ok) => (ok === true ? resolve(true) : unhealthy()), unhealthy);
     }
   });
 }

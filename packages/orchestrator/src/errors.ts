@@ -1,11 +1,5 @@
-import {
-  AdapterError,
-  brand,
-  hasBrand,
-  type PartialOutput,
-  UnavailableError,
-  type Usage,
-} from "@x/core";
+import { AdapterError, type PartialOutput, UnavailableError, type Usage } from "@x/core";
+import { brand, hasBrand } from "@x/core/http";
 
 /**
  * Where in an attempt a failure happened.
@@ -46,9 +40,9 @@ export interface AllAdaptersFailedErrorOptions {
   provider: string;
   /** The chain's model name. */
   model?: string;
-  /** Every failed attempt, in order (retries included). */
+  /** Every failed try, in order (retries included). */
   attempts: AttemptFailure[];
-  /** Members skipped without an attempt (missing capability), with the reason. */
+  /** Members skipped without a try (a missing capability, an open breaker), with the reason. */
   skipped?: { adapter: AdapterRef; reason: string }[];
   /** Output already yielded to the consumer before the last failure (`midStream: "restart"`/`"continue"`). */
   partial?: PartialOutput;
@@ -57,9 +51,10 @@ export interface AllAdaptersFailedErrorOptions {
 }
 
 /**
- * Every member of a chain failed (or was skipped). `attempts` lists each try with its adapter,
- * error, stage and duration; `cause` is the last error. Not retryable as a whole: the chain
- * already retried and fell back as configured.
+ * Every member of a chain failed (or was skipped). `attempts` lists each try the members were
+ * sent (retries included) with its adapter, error, stage and duration; `skipped` the members
+ * not tried (a missing capability, an open breaker); `cause` is the last error. Not retryable
+ * as a whole: the chain already retried and fell back as configured.
  */
 export class AllAdaptersFailedError extends AdapterError {
   /** Every failed attempt, in order. */
@@ -111,9 +106,9 @@ const CIRCUIT_OPEN = Symbol.for("@x/orchestrator/CircuitOpenError");
 
 /**
  * Thrown at once (without contacting the server) by an adapter wrapped in `withCircuitBreaker`
- * while its breaker is open, or while another request holds the half-open trial. Its `code` is
- * `"unavailable"` (core has no dedicated code); use `CircuitOpenError.isInstance()` to tell it
- * apart. Retries never retry it; chains skip the member.
+ * while its breaker is open (or probing, or while another request holds the half-open trial).
+ * Its `code` is `"unavailable"` (core has no dedicated code); use `CircuitOpenError.isInstance()`
+ * to tell it apart. Retries never retry it; a chain skips the member instead.
  */
 export class CircuitOpenError extends UnavailableError {
   /** When the breaker will admit a trial request (epoch milliseconds). */

@@ -1,4 +1,4 @@
-import type { Usage } from "@x/core";
+import type { PartialOutput, Usage } from "@x/core";
 import type { AdapterRef, AttemptStage } from "./errors.js";
 
 /** A capability a request can need. */
@@ -28,6 +28,11 @@ export interface RetryEvent {
   delayMs: number;
   /** How long the failed try ran. */
   durationMs: number;
+  /**
+   * `"prefill-rejected"`: the member refused the assistant prefill of `midStream: "continue"`
+   * and is asked again without it (no wait, not counted as a retry).
+   */
+  reason?: "prefill-rejected";
 }
 
 /** The chain gives up on `adapter` for this request and moves to the next member. */
@@ -39,6 +44,8 @@ export interface FallbackEvent {
   /** True when output from `adapter` had already been yielded to the consumer. */
   afterCommit: boolean;
   elapsedMs: number;
+  /** After commit: how the next member's answer relates to the shown one. */
+  recovery?: "restart" | "continue";
 }
 
 /** `adapter` was started as a hedge because `primary` had no first chunk after `hedgeAfterMs`. */
@@ -67,17 +74,30 @@ export interface BreakerOpenEvent {
   error: unknown;
   /** Consecutive failures counted. */
   failures: number;
-  /** How long it stays open. */
+  /** How long it stays open before the next probe or trial. */
   cooldownMs: number;
+  /** The rule that opened it. */
+  mode?: "rate" | "consecutive";
+  /** Rate mode: tries started and failed in the window when it opened. */
+  window?: { started: number; failed: number };
 }
 
-/** The breaker of `adapter` admits one trial request. */
+/** An open breaker asked the member's `healthCheck()` whether it is back. */
+export interface BreakerProbeEvent {
+  type: "breaker-probe";
+  adapter: AdapterRef;
+  /** Its answer (a throw or a timeout is `false`). */
+  healthy: boolean;
+  durationMs: number;
+}
+
+/** The breaker of `adapter` admits one trial request (after its cooldown, or a healthy probe). */
 export interface BreakerHalfOpenEvent {
   type: "breaker-half-open";
   adapter: AdapterRef;
 }
 
-/** The breaker of `adapter` closed after a successful trial. */
+/** The breaker of `adapter` closed: its trial produced a first chunk. */
 export interface BreakerCloseEvent {
   type: "breaker-close";
   adapter: AdapterRef;
@@ -107,6 +127,21 @@ export interface FailureEvent {
   elapsedMs: number;
 }
 
+/**
+ * The caller cancelled the request (its signal fired). Not a failure: no breaker counts it and
+ * no member is tried after it. Carries what the consumer had been shown and the usage known.
+ */
+export interface AbortEvent {
+  type: "abort";
+  /** The member that was running, if any. */
+  adapter: AdapterRef | undefined;
+  /** What the consumer had been shown (since the last `reset`). */
+  partial: PartialOutput;
+  /** Usage known so far (reported by attempts that ended before the cancel). */
+  usage: Usage | undefined;
+  elapsedMs: number;
+}
+
 /** Everything `onEvent` receives. */
 export type OrchestratorEvent =
   | AttemptEvent
@@ -115,10 +150,12 @@ export type OrchestratorEvent =
   | HedgeEvent
   | SkipEvent
   | BreakerOpenEvent
+  | BreakerProbeEvent
   | BreakerHalfOpenEvent
   | BreakerCloseEvent
   | SuccessEvent
-  | FailureEvent;
+  | FailureEvent
+  | AbortEvent;
 
 /** Receives {@link OrchestratorEvent}s. Exceptions it throws are swallowed. */
 export type EventListener = (event: OrchestratorEvent) => void;

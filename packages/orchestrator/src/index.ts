@@ -1,4 +1,3 @@
-export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export type {
   ChainMember,
   ChainMemberOptions,
@@ -6,15 +5,10 @@ export type {
   FallbackChainOptions,
   FallbackContext,
   MidStreamMode,
-} from "./chain-options.js";
-export type { ChainDoneChunk } from "./chain-request.js";
-export {
-  CircuitBreaker,
-  type CircuitBreakerOptions,
-  type CircuitPermit,
-  type CircuitState,
-  defaultIsFailure,
-} from "./circuit-breaker.js";
+} from "./chain/chain-options.js";
+export { DEFAULT_CONTINUE_INSTRUCTION } from "./chain/continuation.js";
+export { CHAIN_DEFAULTS } from "./chain/member.js";
+export type { ChainDoneChunk } from "./chain/request-log.js";
 export { createFallbackChain, type FallbackChain } from "./create-fallback-chain.js";
 export {
   type AdapterRef,
@@ -25,10 +19,12 @@ export {
   CircuitOpenError,
 } from "./errors.js";
 export type {
+  AbortEvent,
   AttemptEvent,
   BreakerCloseEvent,
   BreakerHalfOpenEvent,
   BreakerOpenEvent,
+  BreakerProbeEvent,
   CapabilityName,
   EventListener,
   FailureEvent,
@@ -39,14 +35,27 @@ export type {
   SkipEvent,
   SuccessEvent,
 } from "./events.js";
-export { defaultShouldFallback } from "./fallback-policy.js";
 export type { ModelsOfAdapter } from "./list-models.js";
-export { DEFAULT_CONTINUE_INSTRUCTION } from "./partial.js";
-export { getChainReport } from "./report.js";
+export { type BackoffOptions, backoffDelay } from "./policies/backoff.js";
+export {
+  BREAKER_DEFAULTS,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitPermit,
+  type CircuitState,
+  type HealthProbe,
+} from "./policies/circuit-breaker.js";
+export {
+  defaultIsFailure,
+  defaultShouldFallback,
+  isCallerError,
+} from "./policies/fallback-policy.js";
+export { defaultShouldRetry, RETRY_DEFAULTS, type RetryPolicy } from "./policies/retry-policy.js";
 export {
   type CircuitBreakerAdapter,
   type CircuitBreakerPolicy,
   withCircuitBreaker,
-} from "./with-circuit-breaker.js";
-export { defaultShouldRetry, type RetryPolicy, withRetry } from "./with-retry.js";
-export { type TimeoutPolicy, withTimeouts } from "./with-timeouts.js";
+} from "./policies/with-circuit-breaker.js";
+export { withRetry } from "./policies/with-retry.js";
+export { type TimeoutPolicy, withTimeouts } from "./policies/with-timeouts.js";
+export { getChainReport } from "./report.js";

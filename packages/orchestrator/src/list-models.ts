@@ -1,5 +1,5 @@
 import type { ListModelsOptions } from "@x/core";
-import type { ChainSetup } from "./chain-request.js";
+import type { ChainSetup } from "./chain/request.js";
 import { type AdapterRef, AllAdaptersFailedError } from "./errors.js";
 
 /** One member's models, as {@link FallbackChain.listModelsByAdapter} returns them. */
@@ -20,9 +20,7 @@ export async function listModelsByAdapter(
   setup: ChainSetup,
   options?: ListModelsOptions,
 ): Promise<ModelsOfAdapter[]> {
-  const settled = await Promise.allSettled(
-    setup.members.map((m) => m.original.listModels(options)),
-  );
+  const settled = await Promise.allSettled(setup.members.map((m) => m.adapter.listModels(options)));
   const out: ModelsOfAdapter[] = settled.map((result, i) => {
     const adapter = setup.members[i]!.ref;
     return result.status === "fulfilled"

@@ -1,5 +1,5 @@
 import type { DoneChunk } from "@x/core";
-import type { ChainReport } from "./chain-options.js";
+import type { ChainReport } from "./chain/chain-options.js";
 
 /** The chain's report on a `done` chunk (which member served, failures, usage split), if any. */
 export function getChainReport(done: DoneChunk): ChainReport | undefined {

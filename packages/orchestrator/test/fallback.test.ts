@@ -34,6 +34,8 @@ const fallbackErrors: [string, Error][] = [
   ["AuthenticationError", new AuthenticationError("401", { ...who, status: 401 })],
   ["ProtocolError", new ProtocolError("bad", { ...who, reason: "malformed_frame" })],
   ["ProviderError", new ProviderError("in-band", who)],
+  // The next member may have a larger context.
+  ["ContextLengthError", new ContextLengthError("too long", { ...who, status: 400 })],
 ];
 
 describe("what falls back", () => {
@@ -56,21 +58,21 @@ describe("what falls back", () => {
 
   it.each([
     ["InvalidRequestError", new InvalidRequestError("400", { ...who, status: 400 })],
-    ["ContextLengthError", new ContextLengthError("too long", { ...who, status: 400 })],
-  ])("does not fall back on %s by default", async (_name, err) => {
+    ["a TypeError", new TypeError("content must be a string")],
+  ])("does not fall back on the caller's own error (%s) by default", async (_name, err) => {
     const b = ok("b");
     const { error } = await drain(createFallbackChain([failing("a", err), b]).stream(USER));
     expect(error).toBe(err);
     expect(b.calls).toHaveLength(0);
   });
 
-  it("a replaceable shouldFallback routes ContextLengthError to the next member", async () => {
-    const err = new ContextLengthError("too long", { ...who, status: 400 });
+  it("a replaceable shouldFallback routes an InvalidRequestError to the next member", async () => {
+    const err = new InvalidRequestError("filtered", { ...who, status: 400 });
     const seen: unknown[] = [];
     const chain = createFallbackChain([failing("a", err), ok("b")], {
       shouldFallback: (e, ctx) => {
         seen.push(ctx);
-        return ContextLengthError.isInstance(e);
+        return InvalidRequestError.isInstance(e);
       },
     });
     const { chunks } = await drain(chain.stream(USER));
@@ -110,6 +112,7 @@ describe("AllAdaptersFailedError", () => {
     const c = createMockAdapter({ provider: "c", script: [{ type: "hang" }] });
     const chain = createFallbackChain([a, b, { adapter: c, firstChunkMs: 20 }], {
       breaker: false,
+      retry: false,
       commitAfter: { chars: 100 },
     });
     const { chunks, error } = await drain(chain.stream(USER));
@@ -280,7 +283,8 @@ describe("adapter surface", () => {
         { type: "done", usage: { inputTokens: 5, outputTokens: 2 } },
       ],
     });
-    const { chunks } = await drain(createFallbackChain([failing("a", abandoned), b]).stream(USER));
+    const chain = createFallbackChain([failing("a", abandoned), b], { retry: false });
+    const { chunks } = await drain(chain.stream(USER));
     const done = chunks.at(-1)!;
     expect(done).toMatchObject({
       type: "done",
@@ -296,15 +300,17 @@ describe("adapter surface", () => {
     expect(report.failures).toHaveLength(1);
   });
 
-  it("emits attempt, failure, fallback and success events with timings", async () => {
+  it("emits attempt, retry, failure, fallback and success events with timings", async () => {
     const rec = recorder();
     const chain = createFallbackChain([failing("a", new UnavailableError("x", who)), ok("b")], {
       onEvent: rec.onEvent,
     });
     await drain(chain.stream(USER));
-    expect(rec.types()).toEqual(["attempt", "failure", "fallback", "attempt", "success"]);
-    expect(rec.events[1]).toMatchObject({ adapter: { provider: "a" }, stage: "connect" });
-    expect(rec.events[4]).toMatchObject({ adapter: { provider: "b", index: 1 }, attempts: 2 });
+    // By default a refused connection is tried once more after a short backoff.
+    expect(rec.types()).toEqual(["attempt", "retry", "failure", "fallback", "attempt", "success"]);
+    expect(rec.events[1]).toMatchObject({ adapter: { provider: "a" }, stage: "connect", retry: 1 });
+    expect(rec.events[2]).toMatchObject({ adapter: { provider: "a" }, stage: "connect" });
+    expect(rec.events[5]).toMatchObject({ adapter: { provider: "b", index: 1 }, attempts: 2 });
     for (const e of rec.events) if ("elapsedMs" in e) expect(e.elapsedMs).toBeGreaterThanOrEqual(0);
   });
 

@@ -1,4 +1,4 @@
-import { ServerError, type StreamChunk, UnavailableError } from "@x/core";
+import { InvalidRequestError, ServerError, type StreamChunk, UnavailableError } from "@x/core";
 import { createMockAdapter, type MockStep, textSteps } from "@x/core/testing";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -11,8 +11,14 @@ const partialThenDie = (_provider: string, text: string): MockStep[] => [
   ...textSteps(text),
   { type: "error", error: boom },
 ];
-const full = (provider: string, text: string) =>
-  createMockAdapter({ provider, script: [...textSteps(text), { type: "done" }] });
+const full = (provider: string, text: string, assistantPrefill = false) =>
+  createMockAdapter({
+    provider,
+    capabilities: { assistantPrefill },
+    script: [...textSteps(text), { type: "done" }],
+  });
+/** Commit at the first chunk, so failures after it are "after commit". */
+const NO_WINDOW = { commitAfter: {} };
 
 afterEach(() => {
   vi.useRealTimers();
@@ -99,10 +105,32 @@ describe("commit point", () => {
 });
 
 describe("after commit", () => {
-  it('"error" (default) throws the failure with the visible partial output', async () => {
+  it('default: "restart", with a commit window that hides a failure in the first 200 ms', async () => {
+    const a = createMockAdapter({ provider: "a", script: partialThenDie("a", "Hello wor") });
+    const b = full("b", "Bonjour le monde");
+    const { chunks } = await drain(createFallbackChain([a, b]).stream(USER));
+    expect(chunks.map((c) => c.type)).toEqual(["content", "content", "content", "done"]);
+    expect(visibleText(chunks)).toBe("Bonjour le monde");
+    const slow = createMockAdapter({
+      provider: "a",
+      script: [...textSteps("Hello "), { type: "delay", ms: 300 }, ...partialThenDie("a", "wor")],
+    });
+    const late = await drain(createFallbackChain([slow, full("b", "Bonjour")]).stream(USER));
+    expect(late.chunks.map((c) => c.type)).toEqual([
+      "content",
+      "content",
+      "reset",
+      "content",
+      "done",
+    ]);
+    expect(visibleText(late.chunks)).toBe("Bonjour");
+  });
+
+  it('"error" throws the failure with the visible partial output', async () => {
     const a = createMockAdapter({ provider: "a", script: partialThenDie("a", "Hello wor") });
     const b = full("b", "never");
-    const { chunks, error } = await drain(createFallbackChain([a, b]).stream(USER));
+    const chain = createFallbackChain([a, b], { ...NO_WINDOW, midStream: "error" });
+    const { chunks, error } = await drain(chain.stream(USER));
     expect(visibleText(chunks)).toBe("Hello wor");
     expect(ServerError.isInstance(error)).toBe(true);
     expect((error as ServerError).partial).toEqual({
@@ -118,7 +146,7 @@ describe("after commit", () => {
     const b = full("b", "Bonjour le monde");
     const rec = recorder();
     const { chunks } = await drain(
-      createFallbackChain([a, b], { midStream: "restart", onEvent: rec.onEvent }).stream(USER),
+      createFallbackChain([a, b], { ...NO_WINDOW, onEvent: rec.onEvent }).stream(USER),
     );
     const resetAt = chunks.findIndex((c) => c.type === "reset");
     expect(resetAt).toBeGreaterThan(0);
@@ -138,7 +166,7 @@ describe("after commit", () => {
       script: [{ type: "error", error: new UnavailableError("no", who) }],
     });
     const { error } = await drain(
-      createFallbackChain([a, b], { midStream: "restart" }).stream(USER),
+      createFallbackChain([a, b], { ...NO_WINDOW, retry: false }).stream(USER),
     );
     expect(AllAdaptersFailedError.isInstance(error)).toBe(true);
     expect((error as AllAdaptersFailedError).partial?.content).toBe("Hello wor");
@@ -150,8 +178,9 @@ describe("after commit", () => {
 
   it('"continue" sends the partial as an assistant prefix with an instruction and yields only the continuation', async () => {
     const a = createMockAdapter({ provider: "a", script: partialThenDie("a", "The quick brown ") });
-    const b = full("b", "fox jumps.");
+    const b = full("b", "fox jumps.", true);
     const chain = createFallbackChain([a, b], {
+      ...NO_WINDOW,
       midStream: "continue",
       continueInstruction: "CONTINUE",
     });
@@ -168,6 +197,50 @@ describe("after commit", () => {
     if (done.type === "done") expect(getChainReport(done)?.recovered).toBe("continue");
   });
 
+  it('"continue" toward a member that does not declare assistantPrefill restarts behind a reset', async () => {
+    const a = createMockAdapter({ provider: "a", script: partialThenDie("a", "The quick brown ") });
+    const b = full("b", "A fox.");
+    const chain = createFallbackChain([a, b], { ...NO_WINDOW, midStream: "continue" });
+    const { chunks } = await drain(chain.stream(USER));
+    expect(chunks.filter((c) => c.type === "reset")).toHaveLength(1);
+    expect(visibleText(chunks)).toBe("A fox.");
+    expect(b.calls[0]!.messages).toEqual(USER);
+    const done = chunks.at(-1)!;
+    if (done.type === "done") expect(getChainReport(done)?.recovered).toBe("restart");
+  });
+
+  it('"continue" never continues after a member that rejected the prefill: it restarts on it', async () => {
+    const a = createMockAdapter({ provider: "a", script: partialThenDie("a", "The quick brown ") });
+    const rejects = createMockAdapter({
+      provider: "b",
+      capabilities: { assistantPrefill: true },
+      script: (_call, messages) =>
+        messages.at(-1)?.role === "assistant"
+          ? [
+              {
+                type: "error",
+                error: new InvalidRequestError("prefill not supported", { ...who, status: 400 }),
+              },
+            ]
+          : [...textSteps("A fox."), { type: "done" }],
+    });
+    const rec = recorder();
+    const chain = createFallbackChain([a, rejects], {
+      ...NO_WINDOW,
+      midStream: "continue",
+      onEvent: rec.onEvent,
+    });
+    const { chunks, error } = await drain(chain.stream(USER));
+    expect(error).toBeUndefined();
+    expect(chunks.filter((c) => c.type === "reset")).toHaveLength(1);
+    expect(visibleText(chunks)).toBe("A fox.");
+    expect(rejects.calls).toHaveLength(2);
+    expect(rec.events.find((e) => e.type === "retry")).toMatchObject({
+      reason: "prefill-rejected",
+      delayMs: 0,
+    });
+  });
+
   it('"continue" with only thinking visible restarts instead (an empty prefix would replay)', async () => {
     const a = createMockAdapter({
       provider: "a",
@@ -176,9 +249,9 @@ describe("after commit", () => {
         { type: "error", error: boom },
       ],
     });
-    const b = full("b", "answer");
+    const b = full("b", "answer", true);
     const { chunks } = await drain(
-      createFallbackChain([a, b], { midStream: "continue" }).stream(USER),
+      createFallbackChain([a, b], { ...NO_WINDOW, midStream: "continue" }).stream(USER),
     );
     expect(chunks.map((c) => c.type)).toEqual(["thinking", "reset", "content", "done"]);
     expect(b.calls[0]!.messages).toEqual(USER);
@@ -196,8 +269,9 @@ describe("after commit", () => {
         { type: "error", error: boom },
       ],
     });
-    const b = full("b", "never");
-    const { chunks, error } = await drain(createFallbackChain([a, b], { midStream }).stream(USER));
+    const b = full("b", "never", true);
+    const chain = createFallbackChain([a, b], { ...NO_WINDOW, midStream });
+    const { chunks, error } = await drain(chain.stream(USER));
     expect(chunks.filter((c) => c.type === "tool_calls")).toHaveLength(1);
     expect(b.calls).toHaveLength(0);
     expect(ServerError.isInstance(error)).toBe(true);
@@ -247,7 +321,7 @@ describe("consumer break", () => {
     });
     const b = full("b", "never");
     const rec = recorder();
-    const chain = createFallbackChain([a, b], { midStream: "restart", onEvent: rec.onEvent });
+    const chain = createFallbackChain([a, b], { ...NO_WINDOW, onEvent: rec.onEvent });
     let n = 0;
     for await (const _ of chain.stream(USER)) if (++n === 2) break;
     expect(b.calls).toHaveLength(0);
@@ -262,7 +336,7 @@ describe("consumer break", () => {
       script: [{ type: "content", content: "x" }, { type: "hang" }],
     });
     const b = full("b", "never");
-    const chain = createFallbackChain([a, b], { midStream: "restart" });
+    const chain = createFallbackChain([a, b], NO_WINDOW);
     const seen: StreamChunk[] = [];
     let error: unknown;
     try {
@@ -273,7 +347,8 @@ describe("consumer break", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toMatchObject({ code: "aborted" });
+    expect(error).toMatchObject({ code: "aborted", partial: { content: "x" } });
+    expect(seen).toHaveLength(1);
     expect(b.calls).toHaveLength(0);
     expect(a.openStreams).toBe(0);
   });
@@ -306,7 +381,12 @@ describe("property: never a silent splice", () => {
                         : { type: "hang" },
                   ];
             return {
-              adapter: createMockAdapter({ provider: `p${i}`, script }),
+              // Alternate members that accept an assistant prefill and members that do not.
+              adapter: createMockAdapter({
+                provider: `p${i}`,
+                capabilities: { assistantPrefill: i % 2 === 1 },
+                script,
+              }),
               idleMs: 5,
               firstChunkMs: 5,
             };
@@ -327,22 +407,29 @@ describe("property: never a silent splice", () => {
           for (let s = 0; s < segments.length; s++) {
             const seg = segments[s]!;
             const last = s === segments.length - 1;
-            if (midStream === "continue") {
-              // The only permitted join: each continuation was told exactly what was visible.
-              for (const { adapter } of adapters) {
-                for (const call of adapter.calls) {
-                  if (call.messages.length === USER.length) continue;
-                  const prefix = call.messages.at(-1)!;
-                  expect(prefix.role).toBe("assistant");
-                  expect(seg.startsWith(prefix.content)).toBe(true);
-                }
+            // The only permitted join is an explicit continuation, told exactly what was
+            // visible: cut the segment where continuations began; every piece must then be the
+            // start of exactly one answer.
+            const cuts = new Set<number>([0, seg.length]);
+            for (const { adapter } of adapters) {
+              for (const call of adapter.calls) {
+                if (call.messages.length === USER.length) continue;
+                const prefix = call.messages.at(-1)!;
+                expect(prefix.role).toBe("assistant");
+                expect(midStream).toBe("continue");
+                expect(segments.some((other) => other.startsWith(prefix.content))).toBe(true);
+                if (seg.startsWith(prefix.content)) cuts.add(prefix.content.length);
               }
-            } else {
-              // Each segment is a prefix of exactly one answer, and complete when it ended in done.
-              const owner = answers.filter((a) => a.startsWith(seg));
-              expect(seg === "" || owner.length === 1).toBe(true);
-              if (last && done) expect(answers).toContain(seg);
             }
+            const at = [...cuts].sort((x, y) => x - y);
+            const pieces = at.slice(1).map((end, k) => seg.slice(at[k], end));
+            for (const piece of pieces) {
+              expect(piece === "" || answers.filter((a) => a.startsWith(piece)).length === 1).toBe(
+                true,
+              );
+            }
+            // The answer that ended in done is shown whole.
+            if (last && done) expect(answers).toContain(pieces.at(-1));
           }
           expect(done || error !== undefined).toBe(true);
           for (const a of adapters) expect(a.adapter.openStreams).toBe(0);

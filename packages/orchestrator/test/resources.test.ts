@@ -1,12 +1,4 @@
-import {
-  AbortedError,
-  type AIAdapter,
-  type Message,
-  ServerError,
-  type StreamChunk,
-  type StreamOptions,
-  UnavailableError,
-} from "@x/core";
+import { ServerError, UnavailableError } from "@x/core";
 import { createMockAdapter, type MockStep, textSteps } from "@x/core/testing";
 import { describe, expect, it, vi } from "vitest";
 import { createFallbackChain } from "../src/index.js";
@@ -14,51 +6,6 @@ import { drain, recorder, USER, visibleText } from "./helpers.js";
 
 const who = { provider: "a", model: "m" };
 const answer = (text: string): MockStep[] => [...textSteps(text), { type: "done" }];
-
-/**
- * An adapter that yields "x" and then waits; like @x/openai's iterator, return() ends it at once
- * and a pending next() then rejects with AbortedError. Records the signal each stream got.
- */
-function closableAdapter(): AIAdapter & { open: number; signals: (AbortSignal | undefined)[] } {
-  const base = createMockAdapter({ script: answer("unused") });
-  const state = { open: 0, signals: [] as (AbortSignal | undefined)[] };
-  return Object.assign(state, {
-    provider: base.provider,
-    model: base.model,
-    capabilities: base.capabilities,
-    healthCheck: () => Promise.resolve(true),
-    listModels: () => Promise.resolve([base.model]),
-    stream(_messages: Message[], options?: StreamOptions): AsyncIterable<StreamChunk> {
-      state.signals.push(options?.signal);
-      let sent = false;
-      let closed = false;
-      let cancel: ((error: unknown) => void) | undefined;
-      const iterator: AsyncIterableIterator<StreamChunk> = {
-        [Symbol.asyncIterator]: () => iterator,
-        next() {
-          if (closed) return Promise.resolve({ done: true, value: undefined });
-          if (!sent) {
-            sent = true;
-            state.open++;
-            return Promise.resolve({ done: false, value: { type: "content", content: "x" } });
-          }
-          return new Promise((_resolve, reject) => {
-            cancel = reject;
-          });
-        },
-        return() {
-          if (!closed) {
-            closed = true;
-            if (sent) state.open--;
-            cancel?.(new AbortedError("closed", { provider: base.provider }));
-          }
-          return Promise.resolve({ done: true, value: undefined });
-        },
-      };
-      return iterator;
-    },
-  });
-}
 
 function timeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
@@ -121,6 +68,7 @@ describe("resources and concurrency", () => {
     const b = createMockAdapter({ provider: "b", script: answer("fine") });
     const rec = recorder();
     const chain = createFallbackChain([a, b], {
+      retry: false,
       breaker: { failureThreshold: 10 },
       onEvent: rec.onEvent,
     });
@@ -130,7 +78,7 @@ describe("resources and concurrency", () => {
     expect(chain.breakerStates()[0]!.state).toBe("open");
   });
 
-  it("half-open trial in a chain can be gated by healthCheck", async () => {
+  it("an open member is probed with healthCheck; a failed probe spares the real request", async () => {
     vi.useFakeTimers();
     try {
       let healthy = false;
@@ -143,11 +91,8 @@ describe("resources and concurrency", () => {
       const b = createMockAdapter({ provider: "b", script: answer("fallback") });
       const rec = recorder();
       const chain = createFallbackChain([a, b], {
-        breaker: {
-          failureThreshold: 1,
-          cooldownMs: 100,
-          healthCheckBeforeTrial: { timeoutMs: 50 },
-        },
+        retry: false,
+        breaker: { failureThreshold: 1, cooldownMs: 100, probeTimeoutMs: 50 },
         onEvent: rec.onEvent,
       });
       await drain(chain.stream(USER));
@@ -161,39 +106,16 @@ describe("resources and concurrency", () => {
       expect(chain.breakerStates()[0]!.state).toBe("closed");
       expect(rec.types().filter((t) => t.startsWith("breaker-"))).toEqual([
         "breaker-open",
-        "breaker-half-open",
-        "breaker-open",
+        "breaker-probe",
+        "breaker-probe",
         "breaker-half-open",
         "breaker-close",
       ]);
+      await chain.close?.();
+      expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
     }
-  });
-
-  it("return() while a next() is pending resolves that next() as the end", async () => {
-    // Without a caller signal, hedging or totalMs the chain gives the member no signal and ends
-    // it through return(), which (like @x/openai and @x/ollama) ends a pending next() at once.
-    const a = closableAdapter();
-    const iterator = createFallbackChain([a]).stream(USER)[Symbol.asyncIterator]();
-    await iterator.next();
-    const pending = iterator.next();
-    await iterator.return?.();
-    expect(await pending).toEqual({ done: true, value: undefined });
-    expect(a.open).toBe(0);
-    expect(a.signals).toEqual([undefined]);
-  });
-
-  it("return() while a next() is pending aborts it when the chain owns the signal (hedging)", async () => {
-    const a = createMockAdapter({ script: [{ type: "content", content: "x" }, { type: "hang" }] });
-    const iterator = createFallbackChain([a], { hedgeAfterMs: 10_000 })
-      .stream(USER)
-      [Symbol.asyncIterator]();
-    await iterator.next();
-    const pending = iterator.next();
-    await iterator.return?.();
-    expect(await pending).toEqual({ done: true, value: undefined });
-    expect(a.openStreams).toBe(0);
   });
 
   it("truncated and stalled streams after commit count toward the chain's breaker", async () => {
@@ -209,7 +131,7 @@ describe("resources and concurrency", () => {
       const b = createMockAdapter({ provider: "b", script: answer("ok") });
       const rec = recorder();
       const chain = createFallbackChain([a, b], {
-        midStream: "restart",
+        commitAfter: {},
         timeouts: { idleMs: 50 },
         breaker: { failureThreshold: 2 },
         onEvent: rec.onEvent,

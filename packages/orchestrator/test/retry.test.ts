@@ -1,8 +1,10 @@
 import {
   AbortedError,
+  ModelLoadingTimeoutError,
   ProtocolError,
   RateLimitError,
   ServerError,
+  StreamTimeoutError,
   UnavailableError,
 } from "@x/core";
 import { createMockAdapter, type MockStep } from "@x/core/testing";
@@ -11,6 +13,7 @@ import {
   AllAdaptersFailedError,
   backoffDelay,
   createFallbackChain,
+  defaultShouldRetry,
   withRetry,
 } from "../src/index.js";
 import { drain, recorder, USER, visibleText } from "./helpers.js";
@@ -174,8 +177,51 @@ describe("retries inside a chain share one totalMs budget", () => {
 
   it("retried tries are listed as attempts in AllAdaptersFailedError", async () => {
     const a = createMockAdapter({ provider: "a", script: down() });
-    const chain = createFallbackChain([a], { retry: { maxRetries: 2, baseDelayMs: 1 } });
+    const b = createMockAdapter({ provider: "b", script: down() });
+    const chain = createFallbackChain([a, b], { retry: { maxRetries: 2, baseDelayMs: 1 } });
     const { error } = await drain(chain.stream(USER));
-    expect((error as AllAdaptersFailedError).attempts).toHaveLength(3);
+    const tried = (error as AllAdaptersFailedError).attempts.map((x) => x.adapter.provider);
+    expect(tried).toEqual(["a", "a", "a", "b", "b", "b"]);
+    // A one-member chain is transparent: it throws its member's last error itself.
+    const one = await drain(
+      createFallbackChain([a], { retry: { maxRetries: 2, baseDelayMs: 1 } }).stream(USER),
+    );
+    expect(UnavailableError.isInstance(one.error)).toBe(true);
+  });
+});
+
+describe("defaults", () => {
+  it("a chain with no options retries a transient failure once, after less than 250 ms", async () => {
+    const a = createMockAdapter({ provider: "a", script: [down(), answer] });
+    const rec = recorder();
+    const { chunks } = await drain(createFallbackChain([a], { onEvent: rec.onEvent }).stream(USER));
+    expect(visibleText(chunks)).toBe("ok");
+    expect(a.calls).toHaveLength(2);
+    const retry = rec.events.find((e) => e.type === "retry");
+    expect(retry).toMatchObject({ retry: 1, stage: "connect" });
+    expect(retry?.type === "retry" && retry.delayMs).toBeLessThan(250);
+  });
+
+  it("a member that went silent is never retried, even with retries configured", async () => {
+    const silent = createMockAdapter({ provider: "silent", script: [{ type: "hang" }] });
+    const b = createMockAdapter({ provider: "b", script: answer });
+    const chain = createFallbackChain([{ adapter: silent, firstChunkMs: 20 }, b], {
+      retry: { maxRetries: 3, baseDelayMs: 1 },
+    });
+    const { chunks } = await drain(chain.stream(USER));
+    expect(visibleText(chunks)).toBe("ok");
+    expect(silent.calls).toHaveLength(1);
+    expect(defaultShouldRetry(new ModelLoadingTimeoutError("x", { ...who, timeoutMs: 1 }))).toBe(
+      false,
+    );
+    expect(
+      defaultShouldRetry(new StreamTimeoutError("x", { ...who, timeoutMs: 1, phase: "idle" })),
+    ).toBe(false);
+  });
+
+  it("withRetry on its own tries once more by default", async () => {
+    const a = createMockAdapter({ provider: "a", script: down() });
+    await drain(withRetry(a, { baseDelayMs: 1 }).stream(USER));
+    expect(a.calls).toHaveLength(2);
   });
 });

@@ -27,7 +27,7 @@ describe("withTimeouts", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("idleMs fires on silence between chunks, not while the consumer holds a chunk", async () => {
+  it("idleMs counts the member's silence from each request for a chunk, not a shorter hold", async () => {
     vi.useFakeTimers();
     const a = createMockAdapter({
       script: [
@@ -39,9 +39,9 @@ describe("withTimeouts", () => {
     });
     const iterator = withTimeouts(a, { idleMs: 80 }).stream(USER)[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toEqual({ type: "content", content: "a" });
-    await vi.advanceTimersByTimeAsync(500); // consumer pauses far longer than idleMs
+    await vi.advanceTimersByTimeAsync(60); // the consumer holds "a" for 60 ms
     const second = iterator.next();
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(50); // 110 ms after "a", 50 ms after asking
     expect((await second).value).toEqual({ type: "content", content: "b" });
     const third = iterator.next().catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(80);
@@ -50,6 +50,17 @@ describe("withTimeouts", () => {
     expect((error as StreamTimeoutError).phase).toBe("idle");
     expect(a.openStreams).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("a hold longer than idleMs ends the stream (core's deadline has no pause)", async () => {
+    vi.useFakeTimers();
+    const a = createMockAdapter({ script: [...textSteps("a b c"), { type: "done" }] });
+    const iterator = withTimeouts(a, { idleMs: 80 }).stream(USER)[Symbol.asyncIterator]();
+    await iterator.next();
+    await vi.advanceTimersByTimeAsync(500);
+    const error = await iterator.next().catch((e: unknown) => e);
+    expect(StreamTimeoutError.isInstance(error)).toBe(true);
+    expect(a.openStreams).toBe(0);
   });
 
   it("totalMs bounds the whole stream", async () => {
@@ -119,7 +130,7 @@ describe("timeouts in a chain", () => {
     const b = createMockAdapter({ provider: "b", script: answer("whole") });
     const chain = createFallbackChain([stalls, b], {
       timeouts: { idleMs: 100 },
-      midStream: "restart",
+      commitAfter: {}, // commit at the first chunk, so the stall comes after it
     });
     const result = drain(chain.stream(USER));
     await vi.advanceTimersByTimeAsync(100);

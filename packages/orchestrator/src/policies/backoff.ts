@@ -1,4 +1,4 @@
-/** Backoff settings shared by {@link withRetry} and the chain. */
+/** Backoff settings of a {@link RetryPolicy}. */
 export interface BackoffOptions {
   /** First backoff ceiling. Default 250 ms. */
   baseDelayMs?: number;

@@ -1,4 +1,5 @@
-import { type PartialOutput, type StreamChunk, TextAccumulator, type ToolCall } from "@x/core";
+import type { PartialOutput, StreamChunk, ToolCall } from "@x/core";
+import { TextAccumulator } from "@x/core/http";
 
 /**
  * What the consumer of a chain request has been shown: the basis of `error.partial`, of the
@@ -14,8 +15,8 @@ export class VisibleOutput {
   readonly thinking = new TextAccumulator();
   /** Tool calls shown so far. */
   toolCalls: ToolCall[] = [];
-  /** Whether any attempt has been committed (made visible). */
-  shown = false;
+  /** Whether any attempt has been committed (made visible) in this request. */
+  committed = false;
 
   /** Records a chunk about to be yielded. */
   track(chunk: StreamChunk): void {
@@ -49,10 +50,5 @@ export class VisibleOutput {
       thinking: this.thinking.toString(),
       toolCalls: [...this.toolCalls],
     };
-  }
-
-  /** The snapshot, or undefined when nothing was ever shown. */
-  partialIfShown(): PartialOutput | undefined {
-    return this.shown ? this.partial() : undefined;
   }
 }

@@ -1,8 +1,8 @@
 import type { AIAdapter, Usage } from "@x/core";
-import type { CircuitBreakerOptions } from "./circuit-breaker.js";
-import type { AdapterRef, AttemptFailure, AttemptStage } from "./errors.js";
-import type { EventListener } from "./events.js";
-import type { RetryPolicy } from "./with-retry.js";
+import type { AdapterRef, AttemptFailure, AttemptStage } from "../errors.js";
+import type { EventListener } from "../events.js";
+import type { CircuitBreakerOptions } from "../policies/circuit-breaker.js";
+import type { RetryPolicy } from "../policies/retry-policy.js";
 
 /** What the chain does when a member fails after its output was committed (made visible). */
 export type MidStreamMode = "error" | "restart" | "continue";
@@ -11,13 +11,17 @@ export type MidStreamMode = "error" | "restart" | "continue";
 export interface ChainMemberOptions {
   /** The member. */
   adapter: AIAdapter;
-  /** Time from starting the attempt to its first chunk. A cold local model needs more. */
+  /**
+   * Time from starting a try to its first chunk. Default: 10 000 ms while another member could
+   * take over, none for the last one (a cold local model may need much longer, and there is
+   * nowhere else to go); the member's own limits always apply too.
+   */
   firstChunkMs?: number;
-  /** Longest wait for the next chunk once streaming. */
+  /** Longest wait for the next chunk once streaming. Default 10 000 ms. */
   idleMs?: number;
-  /** Retries of this member before falling back (`false`: none). */
+  /** Retries of this member before moving on (`false`: none). Default: the chain's. */
   retry?: RetryPolicy | false;
-  /** This member's breaker settings (`false`: no breaker). */
+  /** This member's breaker settings (`false`: no breaker). Default: the chain's. */
   breaker?: Omit<CircuitBreakerOptions, "onEvent"> | false;
 }
 
@@ -36,7 +40,7 @@ export interface FallbackContext {
   attempt: number;
 }
 
-/** Options for {@link createFallbackChain}. */
+/** Options for `createFallbackChain`. Every default is in the README's table, with its reason. */
 export interface FallbackChainOptions {
   /** The chain's `provider`. Default `"chain"`. */
   provider?: string;
@@ -44,34 +48,47 @@ export interface FallbackChainOptions {
   model?: string;
   /**
    * `firstChunkMs` and `idleMs` apply to every member (each can override them); `totalMs` is one
-   * budget for the whole request, shared by every attempt, retry and backoff.
+   * budget for the whole request, shared by every attempt, retry and wait. Defaults: see
+   * {@link ChainMemberOptions}; no `totalMs`.
    */
   timeouts?: { firstChunkMs?: number; idleMs?: number; totalMs?: number };
-  /** Retries per member before falling back. Default `false` (fall back at once). */
+  /**
+   * Retries of a member before moving on. Default `{ maxRetries: 1 }`: one more try of a 429
+   * (after its `Retry-After`, up to 5 s), a 5xx or a connection refused or reset, never of a
+   * member that went silent. `false`: none.
+   */
   retry?: RetryPolicy | false;
-  /** Circuit breaker per member. Default `{ failureThreshold: 5, cooldownMs: 30_000 }`; `false` = none. */
+  /**
+   * Circuit breaker per member. Default: rate mode (half the tries of the last 30 s failed, at
+   * least 4 tries), health-check probing every 500 ms while open. `false`: none.
+   */
   breaker?: Omit<CircuitBreakerOptions, "onEvent"> | false;
   /**
    * Hold an attempt's output back until it has produced `chars` characters (content + thinking)
    * or `ms` milliseconds have passed since its first chunk, whichever comes first; a failure in
-   * that window falls back invisibly. Default: commit at the first chunk.
+   * that window moves on with nothing shown. Default `{ chars: 100, ms: 200 }` while another
+   * member could take over; none for the last one (holding back would only delay).
    */
   commitAfter?: { chars?: number; ms?: number };
-  /** After commit: `"error"` (default) throws with `partial`; `"restart"`; `"continue"`. */
+  /**
+   * After commit: `"restart"` (default: a `reset` chunk, then the next member's whole answer),
+   * `"continue"` (the next member continues the text, if it accepts an assistant prefill) or
+   * `"error"` (throw, with the partial output on the error).
+   */
   midStream?: MidStreamMode;
   /** The instruction sent with `midStream: "continue"`. */
   continueInstruction?: string;
   /**
    * If the current attempt has no first chunk after this long, start the next member too; the
-   * first to yield wins and the other is aborted (not counted as a failure).
+   * first to yield wins and the other is aborted (not counted as a failure). Default: none.
    */
   hedgeAfterMs?: number;
   /**
-   * Whether to fall back after `error`. Default {@link defaultShouldFallback}. Never consulted
-   * for `AbortedError` (a cancel never falls back).
+   * Whether to move on after `error`. Default `defaultShouldFallback`. Never consulted for
+   * `AbortedError` (a cancel never falls back).
    */
   shouldFallback?: (error: unknown, context: FallbackContext) => boolean;
-  /** Receives every {@link OrchestratorEvent}. */
+  /** Receives every `OrchestratorEvent`. */
   onEvent?: EventListener;
 }
 
@@ -79,9 +96,9 @@ export interface FallbackChainOptions {
 export interface ChainReport {
   /** The member that served the answer. */
   servedBy: AdapterRef;
-  /** Attempts made in the request, the serving one included. */
+  /** Attempts made in the request, the serving one included (retries excluded). */
   attempts: number;
-  /** Every failed attempt, in order. */
+  /** Every failed try, in order. */
   failures: AttemptFailure[];
   /** Usage of the serving attempt. */
   servedUsage: Usage | undefined;
