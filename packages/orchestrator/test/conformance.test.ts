@@ -1,12 +1,23 @@
-import { runConformance } from "@x/conformance";
+import { type AdapterFactoryContext, runConformance } from "@x/conformance";
+import type { AIAdapter } from "@x/core";
 import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import { ollamaCodec } from "../../ollama/test/ollama-codec.js";
 import { openaiCodec } from "../../openai/test/openai-codec.js";
-import { createFallbackChain } from "../src/index.js";
+import {
+  createFallbackChain,
+  type FallbackChainOptions,
+  RETRY_DEFAULTS,
+  withCircuitBreaker,
+  withRetry,
+  withTimeouts,
+} from "../src/index.js";
 
-// A one-member chain must be indistinguishable from the adapter it wraps (DESIGN §5). The chain
-// names the serving member on done, so the member's provider/model flow through unchanged.
+// A one-member chain must be indistinguishable from the adapter it wraps (DESIGN §5), with its
+// defaults and with every policy set; so must the policies used on their own. The chain names
+// the serving member on done, so the member's provider and model flow through unchanged. A
+// chain retries transient failures, so the suite allows its number of tries (`maxAttempts`).
+
 const capabilities = {
   toolCalls: true,
   thinking: true,
@@ -17,18 +28,59 @@ const capabilities = {
   listModels: true,
 };
 
-runConformance({
-  name: "chain(ollama)",
-  create: ({ baseUrl, model, headers }) =>
-    createFallbackChain([new OllamaAdapter({ baseUrl, model, headers })], { provider: "ollama" }),
-  codec: ollamaCodec,
-  capabilities,
-});
+/** Every policy set. One member, so hedging has nowhere to go: its code path runs, idle. */
+const TUNED: FallbackChainOptions = {
+  timeouts: { firstChunkMs: 5_000, idleMs: 5_000, totalMs: 60_000 },
+  retry: { maxRetries: 2, baseDelayMs: 10 },
+  breaker: { failureRate: 0.5, minimumRequests: 20, windowMs: 10_000, cooldownMs: 100 },
+  commitAfter: { chars: 10, ms: 50 },
+  midStream: "restart",
+  hedgeAfterMs: 1_000,
+};
 
-runConformance({
-  name: "chain(openai)",
-  create: ({ baseUrl, model, apiKey }) =>
-    createFallbackChain([new OpenAIAdapter({ baseUrl, model, apiKey })], { provider: "openai" }),
-  codec: openaiCodec,
-  capabilities,
-});
+const protocols = [
+  {
+    name: "ollama",
+    codec: ollamaCodec,
+    adapter: ({ baseUrl, model, headers }: AdapterFactoryContext): AIAdapter =>
+      new OllamaAdapter({ baseUrl, model, headers }),
+  },
+  {
+    name: "openai",
+    codec: openaiCodec,
+    adapter: ({ baseUrl, model, apiKey, headers }: AdapterFactoryContext): AIAdapter =>
+      new OpenAIAdapter({ baseUrl, model, apiKey, headers }),
+  },
+] as const;
+
+for (const { name, codec, adapter } of protocols) {
+  runConformance({
+    name: `chain(${name})`,
+    create: (context) => createFallbackChain([adapter(context)], { provider: name }),
+    codec,
+    capabilities,
+    maxAttempts: RETRY_DEFAULTS.maxRetries + 1,
+  });
+
+  runConformance({
+    name: `tuned chain(${name})`,
+    create: (context) => createFallbackChain([adapter(context)], { ...TUNED, provider: name }),
+    codec,
+    capabilities,
+    maxAttempts: 3,
+  });
+
+  runConformance({
+    name: `withRetry(withCircuitBreaker(withTimeouts(${name})))`,
+    create: (context) =>
+      withRetry(
+        withCircuitBreaker(withTimeouts(adapter(context), { firstChunkMs: 5_000, idleMs: 5_000 }), {
+          minimumRequests: 20,
+        }),
+        { baseDelayMs: 10 },
+      ),
+    codec,
+    capabilities,
+    maxAttempts: RETRY_DEFAULTS.maxRetries + 1,
+  });
+}
