@@ -74,7 +74,9 @@ export function renderReport(
       "**ours** = the demo's OpenAI-compatible gateway over an `@x/openai` adapter; **portkey** = the " +
       "Portkey open-source gateway (provider `openai`, custom host = the upstream). Each gateway runs " +
       "in its own process; its CPU is `process.cpuUsage()` read inside that process before and after " +
-      "each round. Added TTFC = the target's time to first content chunk minus direct's, same phase.",
+      "each round. Added TTFC = the target's time to first content chunk minus direct's, same phase. " +
+      "Portkey's `fetch()` answers get a mutable copy of their headers (see src/gateway/guard.ts): " +
+      "without it every streaming request through Portkey 1.15.2 fails on Node 20.",
     "",
     "| phase | target | streams | TTFC p50 ms | TTFC p99 ms | added p50 ms | added p99 ms | streams/s | chunks per gateway CPU-s | CPU per chunk vs floor |",
     "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
