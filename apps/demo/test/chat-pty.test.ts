@@ -62,7 +62,7 @@ class PtySession {
 
   constructor(args: string[]) {
     const command = `stty cols 40 rows 24; exec ${process.execPath} ${cli} ${args.join(" ")}`;
-    const env = { ...process.env, NO_COLOR: "1" };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete env.OPENAI_API_KEY;
     delete env.OPENAI_BASE_URL;
     this.child = spawn("script", ["-qfec", command, "/dev/null"], {

@@ -41,7 +41,8 @@ export async function runChat(
     const chain = buildChain(providers.adapters, {
       ...(options.noFallback ? { noFallback: true } : {}),
       onEvent: (event) => {
-        if (event.type !== "attempt" && event.type !== "success")
+        // Attempts and successes would repeat the done line; a cancel prints "(stopped)".
+        if (event.type !== "attempt" && event.type !== "success" && event.type !== "abort")
           out.line(formatEvent(event, style));
       },
     });

@@ -102,7 +102,7 @@ async function runOne(
       out,
       style,
     );
-    if (result.error !== undefined) throw result.error;
+    if (result.done === undefined) throw result.error;
     const elapsedMs = performance.now() - started;
     // A restart must be visible (one reset) after a committed failure, and absent otherwise.
     const expectedResets = fault === "die-mid-stream" ? 1 : 0;

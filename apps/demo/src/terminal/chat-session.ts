@@ -46,7 +46,7 @@ async function answer(
   for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
     // A snapshot: the adapter must not see the history grow while it streams.
     const result = await renderStream(adapter.stream([...history], streamOptions), out, style);
-    if (result.error !== undefined) {
+    if (result.done === undefined) {
       if (!signal.aborted) throw result.error;
       history.push({ role: "assistant", content: result.message.content });
       return "stopped";

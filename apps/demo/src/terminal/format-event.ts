@@ -42,6 +42,14 @@ export function formatEvent(event: OrchestratorEvent, style: Style): string {
       return style.red(
         `  ⏸ breaker open for ${name(event.adapter)} (${event.failures} failures, ${event.cooldownMs} ms)`,
       );
+    case "breaker-probe":
+      return style.dim(
+        `  ◌ health probe of ${name(event.adapter)}: ${event.healthy ? "healthy" : "not yet"} (${Math.round(event.durationMs)} ms)`,
+      );
+    case "abort":
+      return style.dim(
+        `  ■ cancelled by the caller${event.adapter ? ` during ${name(event.adapter)}` : ""} after ${Math.round(event.elapsedMs)} ms`,
+      );
     case "breaker-half-open":
       return style.dim(`  ◐ breaker half-open for ${name(event.adapter)}`);
     case "breaker-close":
