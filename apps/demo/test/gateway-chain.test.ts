@@ -19,7 +19,8 @@ describe("gateway in front of a real fallback chain", () => {
         new OllamaAdapter({ baseUrl: ollamaSim.url, model: "sim-llama" }),
         new OpenAIAdapter({ baseUrl: `${openaiSim.url}/v1`, model: "sim-gpt", apiKey: "sk-sim" }),
       ],
-      { midStream: "restart", breaker: false },
+      // Commit at the first chunk, so the mid-stream death comes after visible output.
+      { midStream: "restart", breaker: false, commitAfter: {} },
     );
     const gateway = await startGateway({ adapter: chain });
     const client = new OpenAIAdapter({

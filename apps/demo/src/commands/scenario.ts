@@ -90,8 +90,10 @@ async function runOne(
   // The primary gets a first-chunk budget (a local model may be loading); past it, fall back.
   const chain: AIAdapter = createFallbackChain([{ adapter: primary, firstChunkMs }, secondary], {
     midStream: "restart",
-    // Holding the first 200 characters back lets an early failure fall back invisibly.
-    ...(held ? { commitAfter: { chars: 200 } } : {}),
+    // Holding the first 200 characters back lets an early failure fall back invisibly; the
+    // other scenarios commit at the first chunk (not the chain's default window), so a death
+    // mid-stream shows the visible restart.
+    commitAfter: held ? { chars: 200 } : {},
     onEvent: (event) => out.line(formatEvent(event, style)),
   });
   const started = performance.now();
