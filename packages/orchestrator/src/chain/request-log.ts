@@ -161,7 +161,9 @@ export class RequestLog {
       abandonedUsage: this.abandonedUsage,
       recovered,
     };
-    const out: ChainDoneChunk = { ...done, orchestrator: report };
+    // Object.assign, not a spread: V8 copies an adapter-built chunk through the spread's slow
+    // path; both copy the same own enumerable properties.
+    const out = Object.assign({}, done, { orchestrator: report }) as ChainDoneChunk;
     if (done.usage !== undefined || this.abandonedUsage !== undefined) {
       out.usage = addUsage(done.usage, this.abandonedUsage);
     }
