@@ -2,11 +2,16 @@
 // Scaffolds a new adapter package with its conformance test wired up.
 //
 //   node scripts/create-adapter.mjs <name> [--dir <packages dir>] [--force]
+//   npx -y pnpm@10.34.8 create-adapter <name>
 //
 // Writes <packages dir>/<name>/ (default: packages/ next to this script's parent) from
-// scripts/templates/adapter/: package.json, tsup/tsconfig/vitest configs, README.md,
-// src/index.ts (a working adapter skeleton), src/<name>-codec.ts and test/conformance.test.ts.
-// Plain Node, no dependencies.
+// scripts/templates/adapter/: the file layout every adapter here uses (src/<name>-adapter.ts,
+// build-<name>-request.ts, map-<name>-frame.ts, map-<name>-error.ts, <name>-stream.ts,
+// <name>-errors.ts, index.ts), its conformance codec and test, package.json ("private" until its
+// author decides to publish), tsup/tsconfig/vitest configs and a README. The adapter speaks an
+// example protocol and passes the whole suite against it.
+//
+// Plain Node and node: built-ins only: it runs in a fresh clone, before install or build.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -90,9 +95,13 @@ if (invokedDirectly) {
     const target = join(args.dir, args.name);
     console.log(`created ${target}:`);
     for (const path of written) console.log(`  ${path}`);
-    console.log(
-      `\nnext: pnpm install && npx biome check --write ${target} && pnpm --filter @x/${args.name} test`,
-    );
+    const pnpm = "npx -y pnpm@10.34.8";
+    console.log(`
+next steps, from the repository root:
+  ${pnpm} install                                   # links @x/${args.name} into the workspace
+  ${pnpm} exec turbo run test --filter=@x/${args.name}     # builds what it needs, runs the conformance suite
+then make it speak your provider's protocol, file by file (see ${join(target, "README.md")}).
+Live mode: ${names(args.name).__ENV__}_LIVE_URL and ${names(args.name).__ENV__}_LIVE_MODEL name a real server.`);
   } catch (error) {
     console.error(`create-adapter: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
