@@ -15,7 +15,11 @@ export function check(condition: unknown, message: string): asserts condition {
 export function checkEqual(actual: unknown, expected: unknown, what: string): void {
   const a = stableJson(actual);
   const e = stableJson(expected);
-  if (a !== e) fail(`${what}: expected ${e}, got ${a}`);
+  if (a !== e) fail(`${what}: expected ${cut(e)}, got ${cut(a)}`);
+}
+
+function cut(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 500)}…(${text.length} chars)` : text;
 }
 
 /** JSON with sorted object keys, for order-insensitive comparison of objects. */
@@ -39,9 +43,9 @@ export function describeChunks(chunks: readonly StreamChunk[]): string {
   const parts = chunks.map((c) => {
     switch (c.type) {
       case "content":
-        return `content(${JSON.stringify(c.content)})`;
+        return `content(${short(c.content)})`;
       case "thinking":
-        return `thinking(${JSON.stringify(c.thinking)})`;
+        return `thinking(${short(c.thinking)})`;
       case "tool_calls":
         return `tool_calls(${c.toolCalls.map((t) => t.name).join(",")})`;
       case "reset":
@@ -56,10 +60,30 @@ export function describeChunks(chunks: readonly StreamChunk[]): string {
 }
 
 /**
- * Asserts the stream contract on a finished stream: every chunk has a known type and a non-empty
- * delta, exactly one `done`, and it is last. Returns the `done` chunk.
+ * Asserts the stream contract on a finished stream: every chunk has a known type and is not empty
+ * (a content or thinking delta is not `""`, a `tool_calls` chunk holds at least one call), no
+ * `reset` (orchestrator only), exactly one `done`, and it is last. Returns the `done` chunk.
  */
 export function checkWellFormed(chunks: readonly StreamChunk[]): DoneChunk {
+  for (const chunk of chunks) {
+    check(chunk.type !== "reset", "an adapter must never yield a reset chunk (orchestrator only)");
+    if (chunk.type === "content")
+      check(
+        typeof chunk.content === "string" && chunk.content !== "",
+        `a content chunk was empty or not text: ${JSON.stringify(chunk.content)}`,
+      );
+    else if (chunk.type === "thinking")
+      check(
+        typeof chunk.thinking === "string" && chunk.thinking !== "",
+        `a thinking chunk was empty or not text: ${JSON.stringify(chunk.thinking)}`,
+      );
+    else if (chunk.type === "tool_calls")
+      check(
+        Array.isArray(chunk.toolCalls) && chunk.toolCalls.length > 0,
+        "a tool_calls chunk held no tool call",
+      );
+    else check(chunk.type === "done", `unknown chunk type ${JSON.stringify(chunk.type)}`);
+  }
   const dones = chunks.filter((c) => c.type === "done");
   check(
     dones.length === 1,
@@ -70,12 +94,13 @@ export function checkWellFormed(chunks: readonly StreamChunk[]): DoneChunk {
     last?.type === "done",
     `the done chunk must be the last chunk; chunks after done: ${describeChunks(chunks)}`,
   );
-  for (const chunk of chunks) {
-    if (chunk.type === "content") check(chunk.content !== "", "a content chunk was empty");
-    if (chunk.type === "thinking") check(chunk.thinking !== "", "a thinking chunk was empty");
-    check(chunk.type !== "reset", "an adapter must never yield a reset chunk (orchestrator only)");
-  }
   return last;
+}
+
+/** A delta for a message: quoted, and cut after 60 characters (a 4 MiB delta stays readable). */
+function short(text: unknown): string {
+  const json = JSON.stringify(text) ?? String(text);
+  return json.length > 60 ? `${json.slice(0, 60)}…(${json.length} chars)` : json;
 }
 
 /** Concatenated `content` of the chunks. */
@@ -120,7 +145,7 @@ export function describeError(error: unknown): string {
 
 /**
  * Asserts that no secret appears anywhere in `error`: message, stack, `toJSON()`/JSON, own string
- * fields (body, excerpt) and the whole `cause` chain.
+ * fields (body, excerpt), `partial` and the whole `cause` chain.
  */
 export function checkNoSecret(error: unknown, secrets: readonly string[], situation: string): void {
   const seen = new Set<unknown>();
@@ -138,16 +163,51 @@ export function checkNoSecret(error: unknown, secrets: readonly string[], situat
       }
       for (const value of Object.values(current as Record<string, unknown>)) {
         if (typeof value === "string") texts.push(value);
+        else if (value !== null && typeof value === "object" && !(value instanceof Error))
+          texts.push(safeJson(value));
       }
     }
     for (const secret of secrets) {
       if (texts.some((t) => t.includes(secret))) {
         fail(
-          `${situation}: the API key appears in the error${depth > 0 ? ` (cause at depth ${depth})` : ""}: ${describeError(current).replaceAll(secret, "<API KEY>")}`,
+          `${situation}: a credential appears in the error${depth > 0 ? ` (cause at depth ${depth})` : ""}: ${hide(describeError(current), secrets)}`,
         );
       }
     }
     current = (current as { cause?: unknown }).cause;
     depth++;
   }
+}
+
+/** Asserts that no secret appears in any chunk (deltas, tool calls, `raw` frames, `done`). */
+export function checkNoSecretInChunks(
+  chunks: readonly StreamChunk[],
+  secrets: readonly string[],
+  situation: string,
+): void {
+  chunks.forEach((chunk, index) => {
+    const text = safeJson(chunk);
+    for (const secret of secrets) {
+      if (text.includes(secret))
+        fail(
+          `${situation}: a credential appears in chunk ${index}: ${hide(text.slice(0, 300), secrets)}`,
+        );
+    }
+  });
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return (
+      JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? String(v) : v)) ?? ""
+    );
+  } catch {
+    return String(value);
+  }
+}
+
+function hide(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.replaceAll(secret, "<CREDENTIAL>");
+  return out;
 }

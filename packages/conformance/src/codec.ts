@@ -1,13 +1,18 @@
 import type {
   AIAdapter,
   FinishReason,
+  IncompleteToolCall,
   Message,
   StreamOptions,
   Timeouts,
+  Timings,
   ToolCall,
   ToolChoice,
   ToolDefinition,
 } from "@x/core";
+
+/** The server-side durations a protocol can report (`Timings` without the client-measured field). */
+export type ServerTimings = Omit<Timings, "firstTokenMs">;
 
 /**
  * An abstract answer the suite asks a codec to put on the wire. Order on the wire: thinking
@@ -15,7 +20,10 @@ import type {
  * frame(s) with finish reason and usage.
  */
 export interface Scenario {
-  /** The model name the server reports. */
+  /**
+   * The model name the server reports. The suite makes it differ from the configured one
+   * (`SERVED_MODEL` vs `SUITE_MODEL`), as real servers do (`gpt-4o` → `gpt-4o-2024-08-06`).
+   */
   model: string;
   /** Thinking deltas, in order. */
   thinking?: string[];
@@ -34,6 +42,11 @@ export interface Scenario {
   usage?: { inputTokens: number; outputTokens: number };
   /** An error object sent inside the 200 stream after the deltas, instead of the terminal frame. */
   error?: { message: string; code?: string };
+  /**
+   * Server durations in milliseconds, for codecs that declare {@link ConformanceCodec.timings}:
+   * encode them in the protocol's own units (Ollama: nanoseconds).
+   */
+  timings?: ServerTimings;
 }
 
 /** A streamed 200 answer, frame by frame, exactly as written on the wire. */
@@ -125,6 +138,39 @@ export interface ConformanceCodec {
   encodeInvalidToolArguments?(model: string): EncodedStream;
   /** Decodes the request body the adapter sent to `paths.chat`. */
   decodeRequest(body: string): DecodedRequest;
+  /**
+   * Finish reasons this protocol can put on the terminal frame of a text answer; the adapter must
+   * report each one back as `done.finishReason` (`stream.finish-reasons`). Default
+   * `["stop", "length"]`.
+   */
+  finishReasons?: readonly FinishReason[];
+  /**
+   * Tool choices the request can carry and {@link decodeRequest} decodes into `toolChoice`
+   * (`request.tool-choice`). Default: none, and the case is skipped.
+   */
+  toolChoices?: readonly ToolChoice[];
+  /**
+   * The `Timings` fields the protocol reports from the server, encoded from
+   * {@link Scenario.timings}; the adapter must report them on `done.timings`, and with
+   * `generationMs`, `done.tokensPerSec` must be `outputTokens / (generationMs / 1000)`.
+   * Default: none, and the adapter must measure `tokensPerSec` itself (checked against the clock).
+   */
+  timings?: readonly (keyof ServerTimings)[];
+  /**
+   * Frames that carry no chunk and that real servers send while a model is slow: keep-alive
+   * comments (SSE `: ping`), empty deltas. They must yield nothing and count for neither
+   * `firstChunkMs` nor `idleMs`. Omit it when the protocol has none; the keep-alive cases are
+   * then skipped.
+   */
+  keepAliveFrames?(model: string): string[];
+  /**
+   * A stream that ends because of the token limit in the middle of a tool call: the text and
+   * complete tool calls of `scenario`, then `cut` with its argument text as far as it got
+   * (`cut.argumentsText` is not valid JSON), then the terminal frame(s) with finish reason
+   * `length`. Omit it when the protocol cannot express it (whole tool calls only); the case is
+   * then skipped.
+   */
+  encodeCutToolCall?(scenario: Scenario, cut: IncompleteToolCall): EncodedStream;
 }
 
 /** What the suite hands the adapter factory. */
@@ -135,7 +181,10 @@ export interface AdapterFactoryContext {
   model: string;
   /** A secret API key: it must never appear in any error. */
   apiKey: string;
-  /** Headers to send (carry the secret too, as `Authorization: Bearer ...`). */
+  /**
+   * Headers to send: `authorization: Bearer <apiKey>` and a custom credential header
+   * (`x-conformance-token`); pass them to the adapter. Neither may appear in any error.
+   */
   headers: Record<string, string>;
 }
 
@@ -161,7 +210,11 @@ export interface ConformanceCapabilities {
 export interface ConformanceOptions {
   /** Suite name shown in the runner. */
   name: string;
-  /** Builds a fresh adapter for the suite's server. */
+  /**
+   * Builds a fresh adapter for the suite's server. Any `AIAdapter` works: a plain adapter, or a
+   * wrapper around one (a fallback chain, a retry or timeout policy) whose outcome must still be
+   * the contract's.
+   */
   create: (context: AdapterFactoryContext) => AIAdapter;
   /** The protocol codec. */
   codec: ConformanceCodec;
@@ -169,6 +222,12 @@ export interface ConformanceOptions {
   capabilities?: ConformanceCapabilities;
   /** Case ids to skip, each with the reason shown in the report. */
   skip?: Record<string, string>;
+  /**
+   * The most requests one call may send when every answer is a retryable failure: `1` (default)
+   * for an adapter, which never retries on its own; a wrapper with retries (a fallback chain,
+   * `withRetry`) sets its attempt limit. Successes and non-retryable failures always allow one.
+   */
+  maxAttempts?: number;
   /** Live mode: env var names for a real server's URL and model. */
   live?: { urlEnv: string; modelEnv: string; apiKeyEnv?: string; timeouts?: Timeouts };
 }

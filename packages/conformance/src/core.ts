@@ -10,7 +10,7 @@ export { conformanceCases } from "./cases/all-cases.js";
 export { CAPABILITY_FLAGS } from "./cases/capability-cases.js";
 export type * from "./codec.js";
 export type { ChunkHook, Settled, StreamOutcome } from "./observe.js";
-export { activeTimeouts, consume, settleWithin } from "./observe.js";
+export { activeTimeouts, consume, settleWithin, TimerScope } from "./observe.js";
 export type { RunCasesOptions } from "./runner.js";
 export {
   executeCase,
@@ -20,14 +20,18 @@ export {
   runConformanceCases,
 } from "./runner.js";
 export {
+  SERVED_MODEL,
   SUITE_MODEL,
   TEXT_DELTAS,
   THINKING_DELTAS,
+  TIMINGS,
+  TOKEN_HEADER,
   TOOL_CALLS,
   TOOL_DEFINITIONS,
+  USAGE,
 } from "./scenarios.js";
 export type { Delivery } from "./server/delivery.js";
 export { cutPieces, seededRandom } from "./server/delivery.js";
-export type { Behavior, RecordedRequest } from "./server/loopback-server.js";
+export type { Behavior, RecordedRequest, WriteProgress } from "./server/loopback-server.js";
 export { LoopbackServer } from "./server/loopback-server.js";
 export type { CaseContext, CaseNeed, CaseResult, ConformanceCase, PlannedCase } from "./types.js";

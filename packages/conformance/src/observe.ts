@@ -1,3 +1,4 @@
+import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import type { StreamChunk } from "@x/core";
 
 /** How a guarded operation ended. */
@@ -38,10 +39,12 @@ export interface StreamOutcome {
   chunks: StreamChunk[];
   /** The error thrown, when `ended` is `threw`. */
   error: unknown;
-  /** `done`: iteration finished; `threw`; `break`: the consumer left early; `stalled`: the guard fired. */
+  /** `finished`: iteration ended; `threw`; `break`: the consumer left early; `stalled`: the guard fired. */
   ended: "finished" | "threw" | "break" | "stalled";
   /** Milliseconds from the first `next()` to the end. */
   elapsedMs: number;
+  /** `stream()` itself threw, before returning an iterable (the contract forbids it). */
+  threwSynchronously?: boolean;
 }
 
 /** Called for every chunk; return `"break"` to leave the loop as `break` in `for await` would. */
@@ -95,4 +98,59 @@ export async function consume(
 /** Number of ref'ed `Timeout`s alive in the process (unref'ed ones, e.g. undici's clock, do not count). */
 export function activeTimeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+}
+
+interface TrackedTimer {
+  scope: TimerScope;
+  timer: { hasRef(): boolean };
+}
+
+const scopes = new AsyncLocalStorage<TimerScope>();
+const timers = new Map<number, TrackedTimer>();
+let hookEnabled = false;
+
+function enableHook(): void {
+  if (hookEnabled) return;
+  hookEnabled = true;
+  createHook({
+    init(asyncId, type, _trigger, resource) {
+      if (type !== "Timeout") return;
+      const scope = scopes.getStore();
+      if (scope) timers.set(asyncId, { scope, timer: resource as TrackedTimer["timer"] });
+    },
+    destroy(asyncId) {
+      timers.delete(asyncId);
+    },
+  }).enable();
+}
+
+/**
+ * Counts the timers created while a piece of code ran (and everything it started ran), so a case
+ * can assert that none outlived a stream. Unlike {@link activeTimeouts} it sees only its own
+ * timers: scopes running side by side (two suites at once) do not disturb each other.
+ */
+export class TimerScope {
+  /** Runs `fn`; every `setTimeout` made inside it (at any async depth) is tracked. */
+  run<T>(fn: () => T): T {
+    enableHook();
+    return scopes.run(this, fn);
+  }
+
+  /** Ref'ed timers made inside {@link run} that are still pending (cleared and fired ones are not). */
+  async leftover(): Promise<number> {
+    // Node reports cleared and fired timers to async hooks in a batch after the current tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    let count = 0;
+    for (const [id, tracked] of timers) {
+      if (tracked.scope !== this) continue;
+      if (tracked.timer.hasRef()) count++;
+      else timers.delete(id);
+    }
+    return count;
+  }
+
+  /** Stops tracking this scope's timers. */
+  dispose(): void {
+    for (const [id, tracked] of timers) if (tracked.scope === this) timers.delete(id);
+  }
 }

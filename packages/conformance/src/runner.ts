@@ -4,7 +4,7 @@ import { conformanceCases } from "./cases/all-cases.js";
 import { CAPABILITY_FLAGS } from "./cases/capability-cases.js";
 import type { AdapterFactoryContext, ConformanceOptions } from "./codec.js";
 import { settleWithin } from "./observe.js";
-import { SUITE_MODEL } from "./scenarios.js";
+import { SUITE_MODEL, TOKEN_HEADER } from "./scenarios.js";
 import { LoopbackServer } from "./server/loopback-server.js";
 import type { CaseContext, CaseNeed, CaseResult, ConformanceCase, PlannedCase } from "./types.js";
 
@@ -15,16 +15,27 @@ function createSecret(): string {
   return `cfk-conformance-${randomBytes(12).toString("hex")}`;
 }
 
-function factoryContext(baseUrl: string, model: string, apiKey: string): AdapterFactoryContext {
+function factoryContext(
+  baseUrl: string,
+  model: string,
+  apiKey: string,
+  token: string,
+): AdapterFactoryContext {
   const headers: Record<string, string> = {};
   if (apiKey !== "") headers.authorization = `Bearer ${apiKey}`;
+  if (token !== "") headers[TOKEN_HEADER] = token;
   return { baseUrl, model, apiKey, headers };
 }
 
 /** Reads the adapter's own `capabilities` from a throw-away instance (it never connects). */
 export function probeCapabilities(options: ConformanceOptions): Capabilities {
   const adapter = options.create(
-    factoryContext(`http://127.0.0.1:9${options.codec.basePath}`, SUITE_MODEL, createSecret()),
+    factoryContext(
+      `http://127.0.0.1:9${options.codec.basePath}`,
+      SUITE_MODEL,
+      createSecret(),
+      createSecret(),
+    ),
   );
   const capabilities = { ...adapter.capabilities };
   void adapter.close?.().catch(() => undefined);
@@ -51,6 +62,26 @@ function skipReason(
       return options.codec.encodeInvalidToolArguments
         ? undefined
         : `codec ${options.codec.name} has no encodeInvalidToolArguments (the protocol cannot carry invalid tool JSON)`;
+    case "cutToolCall":
+      return options.codec.encodeCutToolCall
+        ? undefined
+        : `codec ${options.codec.name} has no encodeCutToolCall (the protocol cannot carry a tool call cut off by the token limit)`;
+    case "keepAlive":
+      return options.codec.keepAliveFrames
+        ? undefined
+        : `codec ${options.codec.name} has no keepAliveFrames (the protocol has no keep-alive or empty frames)`;
+    case "toolChoice":
+      return options.codec.toolChoices?.length
+        ? undefined
+        : `codec ${options.codec.name} declares no toolChoices (the protocol cannot carry a tool choice)`;
+    case "finishReasons":
+      return (options.codec.finishReasons ?? []).some((r) => r !== "stop" && r !== "length")
+        ? undefined
+        : `codec ${options.codec.name} declares no finishReasons beyond stop and length`;
+    case "timings":
+      return options.codec.timings?.length
+        ? undefined
+        : `codec ${options.codec.name} declares no server timings`;
     case "listModels":
       return claimed.listModels === false ? "capabilities.listModels is false" : undefined;
     case "tokensPerSec":
@@ -102,17 +133,20 @@ export async function executeCase(
   });
   const model = live ? env[live.modelEnv]! : SUITE_MODEL;
   const apiKey = live ? (live.apiKeyEnv ? (env[live.apiKeyEnv] ?? "") : "") : createSecret();
+  const token = live ? "" : createSecret();
   const defaultBaseUrl = live ? env[live.urlEnv]! : server.origin + options.codec.basePath;
   const adapters: AIAdapter[] = [];
   const ctx: CaseContext = {
     options,
     codec: options.codec,
     server,
+    live: live !== undefined,
     model,
     apiKey,
+    secrets: [apiKey, token].filter((s) => s !== ""),
     adapter(overrides = {}) {
       const adapter = options.create({
-        ...factoryContext(defaultBaseUrl, model, apiKey),
+        ...factoryContext(defaultBaseUrl, model, apiKey, token),
         ...overrides,
       });
       adapters.push(adapter);

@@ -1,8 +1,26 @@
 import type { ToolCall, ToolDefinition } from "@x/core";
-import type { Scenario } from "./codec.js";
+import type { ConformanceCodec, Scenario } from "./codec.js";
 
-/** The model name the suite's server reports (and the factory receives). */
+/** The model name the factory receives (the configured model). */
 export const SUITE_MODEL = "conformance-model";
+
+/**
+ * The model name the suite's server reports in its answers: deliberately not the configured one,
+ * as real servers answer `gpt-4o` with `gpt-4o-2024-08-06`. `done.model` must be this one.
+ */
+export const SERVED_MODEL = "conformance-model-2026-01-15";
+
+/** The custom credential header every adapter is given (a gateway token, say). */
+export const TOKEN_HEADER = "x-conformance-token";
+
+/** Token counts every text scenario reports. */
+export const USAGE = { inputTokens: 12, outputTokens: 9 } as const;
+
+/**
+ * Server durations every text scenario reports (for codecs that declare `timings`):
+ * 9 tokens in 150 ms of generation is 60 tokens per second.
+ */
+export const TIMINGS = { totalMs: 250, loadMs: 20, promptMs: 80, generationMs: 150 } as const;
 
 /** Text deltas with emoji, CJK and accented letters, so byte re-cuts split multi-byte UTF-8. */
 export const TEXT_DELTAS = ["Hello", ", wörld ", "🌍🚀", " 你好，世界", " — done."];
@@ -10,9 +28,9 @@ export const TEXT_DELTAS = ["Hello", ", wörld ", "🌍🚀", " 你好，世界"
 /** Thinking deltas, also multi-byte. */
 export const THINKING_DELTAS = ["Let me think… ", "🤔 思考中", " ok."];
 
-/** A plain text answer. */
-export function textScenario(model: string = SUITE_MODEL): Scenario {
-  return { model, text: [...TEXT_DELTAS], usage: { inputTokens: 12, outputTokens: 9 } };
+/** A plain text answer, reported by {@link SERVED_MODEL}, with usage and server timings. */
+export function textScenario(model: string = SERVED_MODEL): Scenario {
+  return { model, text: [...TEXT_DELTAS], usage: { ...USAGE }, timings: { ...TIMINGS } };
 }
 
 /** Three tool calls with nested, multi-byte arguments. */
@@ -60,3 +78,13 @@ export const TOOL_DEFINITIONS: ToolDefinition[] = [
 /** A small PNG-ish base64 payload for image translation checks. */
 export const IMAGE_BASE64 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/**
+ * Identifies a codec's wire output, so large bodies are encoded once per protocol and process
+ * (two instances of the same codec share them; two codecs that encode differently do not).
+ */
+export function protocolKey(ctx: { codec: ConformanceCodec }): string {
+  const { codec } = ctx;
+  const sample = codec.encodeStream(textScenario()).frames.join("");
+  return `${codec.name}\u0000${sample}\u0000${codec.encodeModels(["a", "b"]).body}`;
+}

@@ -8,11 +8,21 @@ import type {
 import type { LoopbackServer } from "./server/loopback-server.js";
 
 /**
- * What a case may need. Capability names match {@link ConformanceCapabilities}; besides them:
- * `invalidToolArguments` (the codec has `encodeInvalidToolArguments`) and `live` (a real server
- * is configured through `options.live`).
+ * What a case may need. Capability names match {@link ConformanceCapabilities}; besides them,
+ * what the codec can express (`invalidToolArguments`: `encodeInvalidToolArguments`;
+ * `cutToolCall`: `encodeCutToolCall`; `keepAlive`: `keepAliveFrames`; `toolChoice`: a non-empty
+ * `toolChoices`; `finishReasons`: `finishReasons` beyond stop and length; `timings`: a non-empty
+ * `timings`) and `live` (a real server is configured through `options.live`).
  */
-export type CaseNeed = keyof ConformanceCapabilities | "invalidToolArguments" | "live";
+export type CaseNeed =
+  | keyof ConformanceCapabilities
+  | "invalidToolArguments"
+  | "cutToolCall"
+  | "keepAlive"
+  | "toolChoice"
+  | "finishReasons"
+  | "timings"
+  | "live";
 
 /** Everything a case gets to work with. A fresh server and a fresh context per case. */
 export interface CaseContext {
@@ -22,10 +32,17 @@ export interface CaseContext {
   readonly codec: ConformanceCodec;
   /** The loopback server for this case (closed after the case). */
   readonly server: LoopbackServer;
+  /** The case runs against a real server (live mode), not the loopback server. */
+  readonly live: boolean;
   /** The model name the scenarios use. */
   readonly model: string;
   /** The secret API key the adapter was given; it must never appear in an error. */
   readonly apiKey: string;
+  /**
+   * Every credential the adapter was given (the API key, the custom header's value): none may
+   * appear in any error or chunk.
+   */
+  readonly secrets: readonly string[];
   /**
    * Builds an adapter aimed at the case's server (or at `baseUrl` when given, e.g. a refused
    * port). Every adapter built here is closed after the case.

@@ -1,12 +1,12 @@
 import { AbortedError } from "@x/core";
 import { check, describeChunks } from "../assert.js";
-import { activeTimeouts } from "../observe.js";
+import { TimerScope } from "../observe.js";
 import { textScenario } from "../scenarios.js";
 import type { ConformanceCase } from "../types.js";
+import { expectThrown } from "./expect-error.js";
 import {
   expectChatSocketsClosed,
   expectNoLeftoverTimers,
-  expectThrown,
   PROMPT_MS,
   run,
   serveThenHang,
@@ -17,28 +17,34 @@ export const abortCases: ConformanceCase[] = [
   {
     id: "abort.before-start",
     title:
-      "an already aborted signal throws AbortedError at once and sends nothing that stays open",
+      "an already aborted signal throws AbortedError (with the signal's reason as cause) from the first next() and sends nothing",
     needs: [],
     async run(ctx) {
-      serveThenHang(ctx, textScenario(ctx.model));
-      const adapter = ctx.adapter();
-      const baseline = activeTimeouts();
+      serveThenHang(ctx, textScenario());
+      const timers = new TimerScope();
       const controller = new AbortController();
-      controller.abort(new Error("cancelled by the test"));
-      const outcome = await run(
-        adapter,
-        { signal: controller.signal },
-        undefined,
-        undefined,
-        PROMPT_MS,
+      const reason = new Error("cancelled by the test");
+      controller.abort(reason);
+      const outcome = await run(ctx, ctx.adapter(), {
+        options: { signal: controller.signal },
+        withinMs: PROMPT_MS,
+        timers,
+      });
+      const error = await expectThrown(
+        ctx,
+        outcome,
+        [AbortedError],
+        "signal aborted before start",
+        {
+          retryable: false,
+          requests: 0,
+        },
       );
-      expectThrown(ctx, outcome, [AbortedError], "signal aborted before start", false);
       check(
-        outcome.chunks.length === 0,
-        `signal aborted before start: no chunk may be yielded, got ${describeChunks(outcome.chunks)}`,
+        error.cause === reason,
+        `signal aborted before start: AbortedError.cause should be the signal's reason, got ${String(error.cause)}`,
       );
-      await expectChatSocketsClosed(ctx, "signal aborted before start");
-      expectNoLeftoverTimers(baseline, "signal aborted before start");
+      await expectNoLeftoverTimers(timers, "signal aborted before start");
     },
   },
   {
@@ -48,54 +54,58 @@ export const abortCases: ConformanceCase[] = [
     needs: [],
     async run(ctx) {
       ctx.server.route(ctx.codec.paths.chat, { kind: "hang" });
-      const adapter = ctx.adapter();
-      const baseline = activeTimeouts();
+      const timers = new TimerScope();
       const controller = new AbortController();
-      const pending = run(adapter, { signal: controller.signal });
+      const pending = run(ctx, ctx.adapter(), { options: { signal: controller.signal }, timers });
       await ctx.server.nextRequest(ctx.codec.paths.chat);
       const abortedAt = performance.now();
       controller.abort();
       const outcome = await pending;
       const took = performance.now() - abortedAt;
-      expectThrown(ctx, outcome, [AbortedError], "abort during the first-byte wait", false);
+      await expectThrown(ctx, outcome, [AbortedError], "abort during the first-byte wait", {
+        retryable: false,
+      });
       check(
         took < PROMPT_MS,
         `abort during the first-byte wait: the stream ended ${Math.round(took)} ms after abort (bound ${PROMPT_MS} ms)`,
       );
       await expectChatSocketsClosed(ctx, "abort during the first-byte wait");
-      expectNoLeftoverTimers(baseline, "abort during the first-byte wait");
+      await expectNoLeftoverTimers(timers, "abort during the first-byte wait");
     },
   },
   {
     id: "abort.mid-stream",
     title:
-      "aborting after the first content chunk throws AbortedError promptly and closes the socket",
+      "aborting after the first content chunk throws AbortedError promptly, with the partial output, and closes the socket",
     needs: [],
     async run(ctx) {
-      serveThenHang(ctx, textScenario(ctx.model));
-      const adapter = ctx.adapter();
-      const baseline = activeTimeouts();
+      serveThenHang(ctx, textScenario());
+      const timers = new TimerScope();
       const controller = new AbortController();
       let abortedAt = 0;
-      const outcome = await run(adapter, { signal: controller.signal }, (chunk) => {
-        if (chunk.type === "content" && abortedAt === 0) {
-          abortedAt = performance.now();
-          controller.abort();
-        }
-        return undefined;
+      const outcome = await run(ctx, ctx.adapter(), {
+        options: { signal: controller.signal },
+        timers,
+        onChunk: (chunk) => {
+          if (chunk.type === "content" && abortedAt === 0) {
+            abortedAt = performance.now();
+            controller.abort();
+          }
+          return undefined;
+        },
       });
       check(
         abortedAt > 0,
         `abort mid-stream: no content chunk arrived to abort after: ${describeChunks(outcome.chunks)}`,
       );
       const took = performance.now() - abortedAt;
-      expectThrown(ctx, outcome, [AbortedError], "abort mid-stream", false);
+      await expectThrown(ctx, outcome, [AbortedError], "abort mid-stream", { retryable: false });
       check(
         took < PROMPT_MS,
         `abort mid-stream: the stream ended ${Math.round(took)} ms after abort (bound ${PROMPT_MS} ms)`,
       );
       await expectChatSocketsClosed(ctx, "abort mid-stream");
-      expectNoLeftoverTimers(baseline, "abort mid-stream");
+      await expectNoLeftoverTimers(timers, "abort mid-stream");
     },
   },
   {
@@ -103,12 +113,13 @@ export const abortCases: ConformanceCase[] = [
     title: "leaving for-await with break ends quietly, closes the socket and leaves no timer",
     needs: [],
     async run(ctx) {
-      serveThenHang(ctx, textScenario(ctx.model));
-      const adapter = ctx.adapter();
-      const baseline = activeTimeouts();
-      const outcome = await run(adapter, { timeouts: { idleMs: 30_000 } }, (chunk) =>
-        chunk.type === "content" ? "break" : undefined,
-      );
+      serveThenHang(ctx, textScenario());
+      const timers = new TimerScope();
+      const outcome = await run(ctx, ctx.adapter(), {
+        options: { timeouts: { idleMs: 30_000 } },
+        timers,
+        onChunk: (chunk) => (chunk.type === "content" ? "break" : undefined),
+      });
       check(
         outcome.ended !== "stalled",
         `break: iterator.return() did not finish within the bound (chunks ${describeChunks(outcome.chunks)})`,
@@ -117,8 +128,12 @@ export const abortCases: ConformanceCase[] = [
         outcome.ended === "break",
         `break: expected a quiet end, got ${outcome.ended}${outcome.error ? ` (${String(outcome.error)})` : ""}`,
       );
+      check(
+        outcome.chatRequests === 1,
+        `break: the server received ${outcome.chatRequests} chat requests (expected 1)`,
+      );
       await expectChatSocketsClosed(ctx, "break out of for-await");
-      expectNoLeftoverTimers(baseline, "break out of for-await");
+      await expectNoLeftoverTimers(timers, "break out of for-await");
     },
   },
 ];

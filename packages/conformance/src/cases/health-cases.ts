@@ -1,7 +1,15 @@
-import type { AIAdapter } from "@x/core";
-import { AuthenticationError, ServerError, UnavailableError } from "@x/core";
-import { check, checkErrorClass, checkNoSecret, describeError } from "../assert.js";
+import type { AdapterError, AIAdapter } from "@x/core";
+import { AuthenticationError, HttpError, ServerError, UnavailableError } from "@x/core";
+import {
+  check,
+  checkErrorClass,
+  checkNoSecret,
+  describeError,
+  type ErrorClass,
+} from "../assert.js";
+import type { HttpAnswer } from "../codec.js";
 import { settleWithin } from "../observe.js";
+import { protocolKey } from "../scenarios.js";
 import { LoopbackServer } from "../server/loopback-server.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
 import { PROMPT_MS } from "./helpers.js";
@@ -29,6 +37,14 @@ async function expectHealth(
   );
 }
 
+function expectRequests(ctx: CaseContext, path: string, count: number, situation: string): void {
+  const got = ctx.server.requestsTo(path).length;
+  check(
+    got === count,
+    `${situation}: the server received ${got} request(s) to ${path}, expected ${count} (an adapter never retries on its own)`,
+  );
+}
+
 async function expectHealthSocketsClosed(ctx: CaseContext, situation: string): Promise<void> {
   for (const request of ctx.server.requestsTo(ctx.codec.paths.health)) {
     const closed = await ctx.server.socketClosed(request.socketId, PROMPT_MS);
@@ -47,10 +63,7 @@ export const healthCases: ConformanceCase[] = [
     needs: [],
     async run(ctx) {
       await expectHealth(ctx.adapter(), true, "server up");
-      check(
-        ctx.server.requestsTo(ctx.codec.paths.health).length > 0,
-        `healthCheck() did not request ${ctx.codec.paths.health}`,
-      );
+      expectRequests(ctx, ctx.codec.paths.health, 1, "server up");
     },
   },
   {
@@ -73,6 +86,7 @@ export const healthCases: ConformanceCase[] = [
     async run(ctx) {
       ctx.server.route(ctx.codec.paths.health, { kind: "hang" });
       await expectHealth(ctx.adapter(), false, "server never answers");
+      expectRequests(ctx, ctx.codec.paths.health, 1, "server never answers");
       await expectHealthSocketsClosed(ctx, "server never answers");
     },
   },
@@ -84,15 +98,45 @@ export const healthCases: ConformanceCase[] = [
       const answer = ctx.codec.encodeHttpError({ status: 503, message: "loading" });
       ctx.server.route(ctx.codec.paths.health, { kind: "answer", answer });
       await expectHealth(ctx.adapter(), false, "health probe answers 503");
+      expectRequests(ctx, ctx.codec.paths.health, 1, "health probe answers 503");
     },
   },
 ];
+
+/** Calls `listModels()` within 10 s; fails when it does not settle. */
+async function listModels(adapter: AIAdapter, situation: string) {
+  const result = await settleWithin(adapter.listModels(), 10_000);
+  check(result.state !== "pending", `${situation}: listModels() did not settle within 10000 ms`);
+  return result;
+}
+
+const largeLists = new Map<string, { names: string[]; answer: HttpAnswer }>();
+
+/** Model names for a list of at least `minBytes` in the codec's encoding (built once per codec). */
+function largeList(ctx: CaseContext, minBytes: number): { names: string[]; answer: HttpAnswer } {
+  const key = protocolKey(ctx);
+  let list = largeLists.get(key);
+  if (!list) {
+    const name = (i: number) => `org-${i % 97}/model-${i}-instruct-q4_K_M:latest`;
+    const one = ctx.codec.encodeModels([name(0)]).body.length;
+    const each = Math.max(1, ctx.codec.encodeModels([name(0), name(1)]).body.length - one);
+    const names: string[] = [];
+    // Later names have more digits than the two measured: the list only comes out longer.
+    for (let i = 0; i < Math.ceil(minBytes / each) + 1; i++) names.push(name(i));
+    list = { names, answer: ctx.codec.encodeModels(names) };
+    largeLists.set(key, list);
+  }
+  return list;
+}
+
+/** A model list this large (several MiB, over every frame limit). */
+const LARGE_LIST_BYTES = 6 * 1024 * 1024;
 
 /** `listModels()`: names, and the same error mapping as `stream()`. */
 export const modelCases: ConformanceCase[] = [
   {
     id: "models.list",
-    title: "listModels() returns the names the server lists",
+    title: "listModels() returns the names the server lists, after one request",
     needs: ["listModels"],
     async run(ctx) {
       const names = ["alpha:latest", "beta-7b", ctx.model];
@@ -100,8 +144,7 @@ export const modelCases: ConformanceCase[] = [
         kind: "answer",
         answer: ctx.codec.encodeModels(names),
       });
-      const result = await settleWithin(ctx.adapter().listModels(), 5_000);
-      check(result.state !== "pending", "listModels() did not settle within 5000 ms");
+      const result = await listModels(ctx.adapter(), "model list");
       check(
         result.state === "resolved",
         `listModels() rejected: ${result.state === "rejected" ? describeError(result.error) : ""}`,
@@ -111,47 +154,108 @@ export const modelCases: ConformanceCase[] = [
         JSON.stringify(got) === JSON.stringify([...names].sort()),
         `listModels() should return ${JSON.stringify(names)}, got ${JSON.stringify(result.value)}`,
       );
+      expectRequests(ctx, ctx.codec.paths.models, 1, "model list");
+    },
+  },
+  {
+    id: "models.large",
+    title: `listModels() reads a model list of ${LARGE_LIST_BYTES / 1024 / 1024} MiB or more whole (success bodies have a generous cap)`,
+    needs: ["listModels"],
+    async run(ctx) {
+      const { names, answer } = largeList(ctx, LARGE_LIST_BYTES);
+      check(
+        answer.body.length >= LARGE_LIST_BYTES,
+        `codec ${ctx.codec.name}: a list of ${names.length} models is only ${answer.body.length} bytes`,
+      );
+      ctx.server.route(ctx.codec.paths.models, { kind: "answer", answer });
+      const result = await listModels(ctx.adapter(), "large model list");
+      check(
+        result.state === "resolved",
+        `listModels() of ${names.length} models rejected: ${result.state === "rejected" ? describeError(result.error) : ""}`,
+      );
+      check(
+        result.value.length === names.length && result.value.every((name, i) => name === names[i]),
+        `listModels() should return all ${names.length} names in order, got ${result.value.length}`,
+      );
     },
   },
   {
     id: "models.errors",
     title:
-      "listModels() maps 401 to AuthenticationError, 500 to ServerError and refused to UnavailableError, without the API key",
+      "listModels() maps 401 to AuthenticationError, 500 to ServerError and refused to UnavailableError, with their fields, without credentials, after one request",
     needs: ["listModels"],
     async run(ctx) {
-      const attempts = [
+      const attempts: {
+        status: number;
+        errorClass: ErrorClass;
+        retryable: boolean;
+        message: string;
+      }[] = [
         {
           status: 401,
           errorClass: AuthenticationError,
-          message: `Incorrect API key provided: ${ctx.apiKey}`,
+          retryable: false,
+          message: `Incorrect API key provided: ${ctx.secrets.join(", ")}`,
         },
-        { status: 500, errorClass: ServerError, message: "internal error" },
+        { status: 500, errorClass: ServerError, retryable: true, message: "internal error" },
       ];
       for (const attempt of attempts) {
+        const situation = `listModels() on HTTP ${attempt.status}`;
         const answer = ctx.codec.encodeHttpError({
           status: attempt.status,
           message: attempt.message,
         });
         ctx.server.route(ctx.codec.paths.models, { kind: "answer", answer });
-        const result = await settleWithin(ctx.adapter().listModels(), 5_000);
-        const situation = `listModels() on HTTP ${attempt.status}`;
+        const before = ctx.server.requestsTo(ctx.codec.paths.models).length;
+        const adapter = ctx.adapter();
+        const result = await listModels(adapter, situation);
         check(
           result.state === "rejected",
           `${situation}: expected ${attempt.errorClass.name}, got ${result.state}`,
         );
-        checkErrorClass(result.error, [attempt.errorClass], situation);
-        checkNoSecret(result.error, [ctx.apiKey], situation);
+        const error = checkErrorClass(result.error, [attempt.errorClass], situation);
+        checkNoSecret(result.error, ctx.secrets, situation);
+        checkFields(adapter, error, attempt.retryable, situation);
+        check(
+          HttpError.isInstance(error) && error.status === attempt.status,
+          `${situation}: error.status should be ${attempt.status}, got ${String((error as HttpError).status)}`,
+        );
+        const sent = ctx.server.requestsTo(ctx.codec.paths.models).length - before;
+        check(
+          sent === 1,
+          `${situation}: the server received ${sent} requests, expected 1 (an adapter never retries on its own)`,
+        );
       }
       const origin = await LoopbackServer.refusedOrigin();
-      const refused = await settleWithin(
-        ctx.adapter({ baseUrl: origin + ctx.codec.basePath }).listModels(),
-        5_000,
-      );
+      const adapter = ctx.adapter({ baseUrl: origin + ctx.codec.basePath });
+      const refused = await listModels(adapter, "listModels() on a refused port");
       check(
         refused.state === "rejected",
         `listModels() on a refused port: expected UnavailableError, got ${refused.state}`,
       );
-      checkErrorClass(refused.error, [UnavailableError], "listModels() on a refused port");
+      const error = checkErrorClass(
+        refused.error,
+        [UnavailableError],
+        "listModels() on a refused port",
+      );
+      checkNoSecret(refused.error, ctx.secrets, "listModels() on a refused port");
+      checkFields(adapter, error, true, "listModels() on a refused port");
     },
   },
 ];
+
+function checkFields(
+  adapter: AIAdapter,
+  error: AdapterError,
+  retryable: boolean,
+  situation: string,
+): void {
+  check(
+    error.provider === adapter.provider && error.model === adapter.model,
+    `${situation}: ${error.name} should name provider ${JSON.stringify(adapter.provider)} and model ${JSON.stringify(adapter.model)}, got ${JSON.stringify(error.provider)} / ${JSON.stringify(error.model)}`,
+  );
+  check(
+    error.retryable === retryable,
+    `${situation}: ${error.name}.retryable should be ${retryable}, got ${String(error.retryable)}`,
+  );
+}

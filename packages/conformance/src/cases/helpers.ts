@@ -1,15 +1,7 @@
-import type { AdapterError, AIAdapter, Message, StreamChunk, StreamOptions } from "@x/core";
-import {
-  check,
-  checkErrorClass,
-  checkNoSecret,
-  checkWellFormed,
-  describeChunks,
-  describeError,
-  type ErrorClass,
-} from "../assert.js";
+import type { AIAdapter, Message, StreamChunk, StreamOptions, ToolCall } from "@x/core";
+import { check, checkNoSecret, checkNoSecretInChunks, describeError } from "../assert.js";
 import type { EncodedStream, Scenario } from "../codec.js";
-import { activeTimeouts, type ChunkHook, consume, type StreamOutcome } from "../observe.js";
+import { type ChunkHook, consume, type StreamOutcome, type TimerScope } from "../observe.js";
 import type { Delivery } from "../server/delivery.js";
 import type { RecordedRequest } from "../server/loopback-server.js";
 import type { CaseContext } from "../types.js";
@@ -18,13 +10,44 @@ import type { CaseContext } from "../types.js";
 export const STREAM_GUARD_MS = 5_000;
 /** "Promptly": abort and socket release bounds, generous for slow CI machines. */
 export const PROMPT_MS = 1_000;
-/** Small timeouts so timeout cases stay fast. */
-export const FIRST_CHUNK_MS = 300;
+/**
+ * The limit in the first-chunk cases: short so the suite stays fast, long enough that a busy
+ * machine does not make a slow server look silent.
+ */
+export const FIRST_CHUNK_MS = 400;
 /** Idle limit used by the idle-timeout cases. */
-export const IDLE_MS = 300;
+export const IDLE_MS = 400;
+/** How often a server sends keep-alive frames while a chunk is late (well under the limits). */
+export const KEEP_ALIVE_EVERY_MS = 25;
 
 /** The default conversation. */
 export const HELLO: Message[] = [{ role: "user", content: "Say hello" }];
+
+/** What one `stream()` call did, and what the server saw of it. */
+export interface CaseOutcome extends StreamOutcome {
+  /** The adapter that streamed. */
+  adapter: AIAdapter;
+  /** Requests that reached the chat path during the call (see {@link expectThrown}). */
+  chatRequests: number;
+  /** Requests to the chat path before the call. */
+  requestsBefore: number;
+  /** Whether requests were counted (not in live mode: the loopback server sees none). */
+  counted: boolean;
+}
+
+/** How {@link run} calls `stream()`. */
+export interface RunOptions {
+  /** The options passed to `stream()`. */
+  options?: StreamOptions;
+  /** Called for every chunk (return `"break"` to leave the loop). */
+  onChunk?: ChunkHook;
+  /** The messages passed to `stream()`. Default {@link HELLO}. */
+  messages?: Message[];
+  /** Guard on the whole call. Default {@link STREAM_GUARD_MS}. */
+  withinMs?: number;
+  /** Tracks the timers the call creates (see {@link expectNoLeftoverTimers}). */
+  timers?: TimerScope;
+}
 
 /** Serves `scenario` on the chat path. */
 export function serveScenario(
@@ -52,73 +75,52 @@ export function withoutTerminal(stream: EncodedStream): string[] {
   return stream.frames.slice(0, stream.frames.length - stream.terminalFrames);
 }
 
-/** Runs one `stream()` call to its end (or the guard). */
-export function run(
-  adapter: AIAdapter,
-  options?: StreamOptions,
-  onChunk?: ChunkHook,
-  messages: Message[] = HELLO,
-  withinMs: number = STREAM_GUARD_MS,
-): Promise<StreamOutcome> {
-  let iterable: AsyncIterable<StreamChunk>;
-  try {
-    iterable = adapter.stream(messages, options);
-  } catch (error) {
-    return Promise.resolve({ chunks: [], error, ended: "threw", elapsedMs: 0 });
-  }
-  return consume(iterable, withinMs, onChunk);
-}
-
-/** Asserts a successful, well-formed stream and returns its `done`. */
-export function expectSuccess(outcome: StreamOutcome, situation: string) {
-  if (outcome.ended === "threw") {
-    throw new Error(
-      `${situation}: the stream threw ${describeError(outcome.error)} after ${describeChunks(outcome.chunks)}`,
-      {
-        cause: outcome.error,
-      },
-    );
-  }
-  check(
-    outcome.ended !== "stalled",
-    `${situation}: the stream did not finish within ${STREAM_GUARD_MS} ms (stalled after ${describeChunks(outcome.chunks)})`,
-  );
-  return checkWellFormed(outcome.chunks);
-}
-
 /**
- * Asserts that the stream threw one of `classes` (never yielding `done`), that the error leaks no
- * secret and that `retryable` matches, and returns the error.
+ * Runs one `stream()` call to its end (or the guard) and checks what every call must satisfy:
+ * `stream()` itself does not throw, and no credential appears in any chunk or in the error.
  */
-export function expectThrown(
+export async function run(
   ctx: CaseContext,
-  outcome: StreamOutcome,
-  classes: readonly ErrorClass[],
-  situation: string,
-  retryable?: boolean,
-): AdapterError {
-  const names = classes.map((c) => c.name).join(" or ");
+  adapter: AIAdapter,
+  how: RunOptions = {},
+): Promise<CaseOutcome> {
+  const before = ctx.server.requestsTo(ctx.codec.paths.chat).length;
+  const call = async (): Promise<StreamOutcome> => {
+    let iterable: AsyncIterable<StreamChunk>;
+    try {
+      iterable = adapter.stream(how.messages ?? HELLO, how.options);
+    } catch (error) {
+      return { chunks: [], error, ended: "threw", elapsedMs: 0, threwSynchronously: true };
+    }
+    return consume(iterable, how.withinMs ?? STREAM_GUARD_MS, how.onChunk);
+  };
+  const outcome = await (how.timers ? how.timers.run(call) : call());
   check(
-    outcome.ended !== "stalled",
-    `${situation}: expected ${names}, but the stream was still running after ${STREAM_GUARD_MS} ms (chunks: ${describeChunks(outcome.chunks)})`,
+    outcome.threwSynchronously !== true,
+    `stream() threw synchronously (${describeError(outcome.error)}); it must return an iterable and fail from the first next()`,
   );
-  check(
-    outcome.ended === "threw",
-    `${situation}: expected ${names}, but the stream ended normally with ${describeChunks(outcome.chunks)}`,
-  );
-  check(
-    !outcome.chunks.some((c) => c.type === "done"),
-    `${situation}: the stream yielded done and then threw: ${describeChunks(outcome.chunks)}`,
-  );
-  const error = checkErrorClass(outcome.error, classes, situation);
-  checkNoSecret(error, [ctx.apiKey], situation);
-  if (retryable !== undefined) {
-    check(
-      error.retryable === retryable,
-      `${situation}: ${error.name}.retryable should be ${retryable}, got ${String(error.retryable)}`,
-    );
-  }
-  return error;
+  checkNoSecretInChunks(outcome.chunks, ctx.secrets, "stream chunks");
+  if (outcome.error !== undefined) checkNoSecret(outcome.error, ctx.secrets, "stream error");
+  const chatRequests = ctx.server.requestsTo(ctx.codec.paths.chat).length - before;
+  return { ...outcome, adapter, chatRequests, requestsBefore: before, counted: !ctx.live };
+}
+
+/** Whether the suite holds the adapter to `capability` (claimed, or advertised by the adapter). */
+export function holds(
+  ctx: CaseContext,
+  adapter: AIAdapter,
+  capability: "usage" | "tokensPerSec",
+): boolean {
+  const claimed = ctx.options.capabilities ?? {};
+  if (capability === "usage") return claimed.usage === true || adapter.capabilities.usage;
+  return claimed.tokensPerSec === true;
+}
+
+/** The tool calls yielded, in order. */
+export function callsOf(chunks: readonly StreamChunk[]): ToolCall[] {
+  const out: ToolCall[] = [];
+  for (const c of chunks) if (c.type === "tool_calls") out.push(...c.toolCalls);
+  return out;
 }
 
 /** The one chat request the adapter sent (fails when there is none). */
@@ -142,11 +144,12 @@ export async function expectChatSocketsClosed(ctx: CaseContext, situation: strin
   }
 }
 
-/** Asserts that no ref'ed `Timeout` outlived the operation (compared to `baseline`). */
-export function expectNoLeftoverTimers(baseline: number, situation: string): void {
-  const now = activeTimeouts();
+/** Asserts that no ref'ed timer made during the stream outlived it. */
+export async function expectNoLeftoverTimers(timers: TimerScope, situation: string): Promise<void> {
+  const left = await timers.leftover();
+  timers.dispose();
   check(
-    now <= baseline,
-    `${situation}: ${now - baseline} timer(s) left behind (process.getActiveResourcesInfo() has ${now} Timeout(s), ${baseline} before the stream)`,
+    left === 0,
+    `${situation}: ${left} timer(s) the stream started are still pending after it ended (clear them in finally)`,
   );
 }

@@ -1,5 +1,6 @@
 import {
   AuthenticationError,
+  ContextLengthError,
   HttpError,
   InvalidRequestError,
   ModelNotFoundError,
@@ -9,9 +10,12 @@ import {
 import { check, type ErrorClass } from "../assert.js";
 import type { HttpErrorSpec } from "../codec.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
-import { expectThrown, run } from "./helpers.js";
+import { expectThrown } from "./expect-error.js";
+import { run } from "./helpers.js";
 
 interface HttpCaseSpec {
+  /** Case id suffix. Default: the status. */
+  id?: string;
   status: number;
   errorClass: ErrorClass;
   retryable: boolean;
@@ -36,7 +40,7 @@ const SPECS: HttpCaseSpec[] = [
     status: 401,
     errorClass: AuthenticationError,
     retryable: false,
-    message: (ctx) => `Incorrect API key provided: ${ctx.apiKey}`,
+    message: (ctx) => `Incorrect API key provided: ${ctx.secrets.join(", ")}`,
     expectInMessage: "Incorrect API key provided",
     code: "invalid_api_key",
   },
@@ -77,12 +81,22 @@ const SPECS: HttpCaseSpec[] = [
     message: () => "server overloaded, please retry",
     expectInMessage: "server overloaded",
   },
+  {
+    id: "context-length",
+    status: 400,
+    errorClass: ContextLengthError,
+    retryable: false,
+    message: () => "This model's maximum context length is 8192 tokens; you requested 9210",
+    expectInMessage: "maximum context length",
+    code: "context_length_exceeded",
+  },
 ];
 
 function httpCase(spec: HttpCaseSpec): ConformanceCase {
+  const id = spec.id ?? String(spec.status);
   return {
-    id: `http.${spec.status}`,
-    title: `HTTP ${spec.status} throws ${spec.errorClass.name} (retryable: ${spec.retryable})${spec.retryAfterSeconds ? " with retryAfterMs from Retry-After" : ""}, before any chunk, without the API key`,
+    id: `http.${id}`,
+    title: `HTTP ${spec.status}${spec.code ? ` (${spec.code})` : ""} throws ${spec.errorClass.name} (retryable: ${spec.retryable})${spec.retryAfterSeconds ? " with retryAfterMs from Retry-After" : ""}, with status, message and code, before any chunk, after one request`,
     needs: [],
     async run(ctx) {
       const error: HttpErrorSpec = { status: spec.status, message: spec.message(ctx) };
@@ -92,9 +106,11 @@ function httpCase(spec: HttpCaseSpec): ConformanceCase {
         kind: "answer",
         answer: ctx.codec.encodeHttpError(error),
       });
-      const outcome = await run(ctx.adapter());
-      const situation = `HTTP ${spec.status}`;
-      const thrown = expectThrown(ctx, outcome, [spec.errorClass], situation, spec.retryable);
+      const outcome = await run(ctx, ctx.adapter());
+      const situation = `HTTP ${spec.status}${spec.code ? ` ${spec.code}` : ""}`;
+      const thrown = await expectThrown(ctx, outcome, [spec.errorClass], situation, {
+        retryable: spec.retryable,
+      });
       check(
         outcome.chunks.length === 0,
         `${situation}: an error before any output must be thrown before the first chunk`,
@@ -109,11 +125,18 @@ function httpCase(spec: HttpCaseSpec): ConformanceCase {
         httpError.message.includes(spec.expectInMessage),
         `${situation}: the message should carry the server's message (${JSON.stringify(spec.expectInMessage)}), got ${JSON.stringify(httpError.message)}`,
       );
-      if (spec.retryAfterSeconds) {
-        const retryAfterMs = (thrown as RateLimitError).retryAfterMs;
+      if (spec.code) {
         check(
-          retryAfterMs === spec.retryAfterSeconds * 1000,
-          `${situation}: retryAfterMs should be ${spec.retryAfterSeconds * 1000} (Retry-After: ${spec.retryAfterSeconds}), got ${String(retryAfterMs)}`,
+          httpError.providerCode === spec.code,
+          `${situation}: error.providerCode should be the code the server sent (${spec.code}), got ${JSON.stringify(httpError.providerCode)}`,
+        );
+      }
+      const retryAfterMs = (thrown as RateLimitError).retryAfterMs;
+      const want = spec.retryAfterSeconds === undefined ? undefined : spec.retryAfterSeconds * 1000;
+      if (RateLimitError.isInstance(thrown) || want !== undefined) {
+        check(
+          retryAfterMs === want,
+          `${situation}: retryAfterMs should be ${String(want)} (Retry-After: ${String(spec.retryAfterSeconds)}), got ${String(retryAfterMs)}`,
         );
       }
     },

@@ -2,7 +2,8 @@ import { AbortedError } from "@x/core";
 import { check, checkErrorClass, describeChunks, describeError } from "../assert.js";
 import { settleWithin } from "../observe.js";
 import type { ConformanceCase } from "../types.js";
-import { expectSuccess, PROMPT_MS, run } from "./helpers.js";
+import { expectSuccess } from "./expect-answer.js";
+import { PROMPT_MS, run } from "./helpers.js";
 
 const LIVE_GUARD_MS = 120_000;
 const PROMPT = [{ role: "user" as const, content: "Reply with one short word." }];
@@ -15,13 +16,11 @@ export const liveCases: ConformanceCase[] = [
     needs: ["live"],
     async run(ctx) {
       const adapter = ctx.adapter();
-      const outcome = await run(
-        adapter,
-        { maxTokens: 64, timeouts: ctx.options.live?.timeouts },
-        undefined,
-        PROMPT,
-        LIVE_GUARD_MS,
-      );
+      const outcome = await run(ctx, adapter, {
+        options: { maxTokens: 64, timeouts: ctx.options.live?.timeouts },
+        messages: PROMPT,
+        withinMs: LIVE_GUARD_MS,
+      });
       const done = expectSuccess(outcome, "live stream");
       check(
         done.provider === adapter.provider,
@@ -30,6 +29,10 @@ export const liveCases: ConformanceCase[] = [
       check(
         outcome.chunks.length > 1,
         `live stream: no content before done: ${describeChunks(outcome.chunks)}`,
+      );
+      check(
+        typeof done.model === "string" && done.model !== "",
+        `live stream: done.model should name the model that answered, got ${JSON.stringify(done.model)}`,
       );
     },
   },
@@ -74,19 +77,22 @@ export const liveCases: ConformanceCase[] = [
     async run(ctx) {
       const controller = new AbortController();
       let abortedAt = 0;
-      const outcome = await run(
-        ctx.adapter(),
-        { signal: controller.signal, maxTokens: 256, timeouts: ctx.options.live?.timeouts },
-        () => {
+      const outcome = await run(ctx, ctx.adapter(), {
+        options: {
+          signal: controller.signal,
+          maxTokens: 256,
+          timeouts: ctx.options.live?.timeouts,
+        },
+        onChunk: () => {
           if (abortedAt === 0) {
             abortedAt = performance.now();
             controller.abort();
           }
           return undefined;
         },
-        PROMPT,
-        LIVE_GUARD_MS,
-      );
+        messages: PROMPT,
+        withinMs: LIVE_GUARD_MS,
+      });
       check(
         abortedAt > 0,
         `live abort: the stream ended before its first chunk (${outcome.ended})`,

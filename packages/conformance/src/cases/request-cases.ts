@@ -1,9 +1,16 @@
 import type { Message, StreamOptions } from "@x/core";
 import { check, checkEqual, describeError } from "../assert.js";
 import type { DecodedRequest } from "../codec.js";
-import { IMAGE_BASE64, TOOL_CALLS, TOOL_DEFINITIONS, textScenario } from "../scenarios.js";
+import {
+  IMAGE_BASE64,
+  TOKEN_HEADER,
+  TOOL_CALLS,
+  TOOL_DEFINITIONS,
+  textScenario,
+} from "../scenarios.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
-import { chatRequest, expectSuccess, run, serveScenario } from "./helpers.js";
+import { expectAnswer } from "./expect-answer.js";
+import { chatRequest, run, serveScenario } from "./helpers.js";
 
 /** Streams once with `messages`/`options` against a normal answer and decodes what the adapter sent. */
 async function sent(
@@ -11,8 +18,10 @@ async function sent(
   messages: Message[],
   options: StreamOptions = {},
 ): Promise<DecodedRequest> {
-  serveScenario(ctx, textScenario(ctx.model));
-  expectSuccess(await run(ctx.adapter(), options, undefined, messages), "request translation");
+  const scenario = textScenario();
+  serveScenario(ctx, scenario);
+  const outcome = await run(ctx, ctx.adapter(), { options, messages });
+  expectAnswer(ctx, outcome, scenario, "request translation");
   const body = chatRequest(ctx).body;
   try {
     return ctx.codec.decodeRequest(body);
@@ -68,6 +77,19 @@ export const requestCases: ConformanceCase[] = [
     },
   },
   {
+    id: "request.custom-headers",
+    title: `the factory's other headers (${TOKEN_HEADER}, a gateway credential) are sent as given`,
+    needs: [],
+    async run(ctx) {
+      await sent(ctx, BASIC);
+      const token = chatRequest(ctx).headers[TOKEN_HEADER];
+      check(
+        token === ctx.secrets[1],
+        `the chat request should carry the factory's "${TOKEN_HEADER}" header, got ${token === undefined ? "none" : "a different value"}`,
+      );
+    },
+  },
+  {
     id: "request.options",
     title: "temperature, topP, maxTokens, stop and seed reach the wire",
     needs: [],
@@ -94,14 +116,18 @@ export const requestCases: ConformanceCase[] = [
   },
   {
     id: "request.think",
-    title: "think: true reaches the wire",
+    title: 'think: true reaches the wire (as true or an effort level), think: "high" as "high"',
     needs: ["thinking"],
     async run(ctx) {
-      const decoded = await sent(ctx, BASIC, { think: true });
-      const think = decoded.options.think;
+      const on = (await sent(ctx, BASIC, { think: true })).options.think;
       check(
-        think !== undefined && think !== false,
-        `think: true should reach the wire, decoded ${JSON.stringify(think)}`,
+        on !== undefined && on !== false,
+        `think: true should reach the wire, decoded ${JSON.stringify(on)}`,
+      );
+      const high = (await sent(ctx, BASIC, { think: "high" })).options.think;
+      check(
+        high === "high",
+        `think: "high" should reach the wire, decoded ${JSON.stringify(high)}`,
       );
     },
   },
@@ -133,6 +159,8 @@ export const requestCases: ConformanceCase[] = [
         `responseFormat should decode as json_schema, got ${JSON.stringify(format)}`,
       );
       checkEqual(format.schema, schema, "json_schema schema on the wire");
+      // Protocols without a schema name (Ollama's `format`) decode none.
+      if (format.name !== undefined) checkEqual(format.name, "answer", "json_schema name");
     },
   },
   {
@@ -154,6 +182,22 @@ export const requestCases: ConformanceCase[] = [
     async run(ctx) {
       const decoded = await sent(ctx, BASIC, { tools: TOOL_DEFINITIONS });
       checkEqual(decoded.tools, TOOL_DEFINITIONS, "tool definitions on the wire");
+    },
+  },
+  {
+    id: "request.tool-choice",
+    title:
+      "every tool choice the codec can decode (auto, none, required, a named function) reaches the wire",
+    needs: ["toolCalls", "toolChoice"],
+    async run(ctx) {
+      for (const toolChoice of ctx.codec.toolChoices ?? []) {
+        const decoded = await sent(ctx, BASIC, { tools: TOOL_DEFINITIONS, toolChoice });
+        checkEqual(
+          decoded.toolChoice,
+          toolChoice,
+          `toolChoice ${JSON.stringify(toolChoice)} on the wire`,
+        );
+      }
     },
   },
   {

@@ -1,13 +1,15 @@
 /**
  * How the loopback server writes a body: all at once, frame by frame, one byte per write (so every
- * multi-byte UTF-8 character is split), re-cut at seeded random offsets, or dripped slowly.
+ * multi-byte UTF-8 character is split), re-cut at seeded random offsets, dripped slowly, or in
+ * blocks of a fixed size (for large bodies).
  */
 export type Delivery =
   | { mode: "whole" }
   | { mode: "frames" }
   | { mode: "bytes" }
-  | { mode: "random"; seed: number; maxPiece?: number }
-  | { mode: "drip"; intervalMs: number };
+  | { mode: "random"; seed: number; minPiece?: number; maxPiece?: number }
+  | { mode: "drip"; intervalMs: number }
+  | { mode: "blocks"; size: number };
 
 /** A small deterministic PRNG (mulberry32), so a failing random re-cut can be replayed by seed. */
 export function seededRandom(seed: number): () => number {
@@ -35,14 +37,22 @@ export function cutPieces(frames: readonly string[], delivery: Delivery): Buffer
       for (let i = 0; i < all.length; i++) out.push(all.subarray(i, i + 1));
       return out;
     }
+    case "blocks": {
+      const all = Buffer.from(frames.join(""), "utf8");
+      const out: Buffer[] = [];
+      for (let at = 0; at < all.length; at += delivery.size)
+        out.push(all.subarray(at, at + delivery.size));
+      return out;
+    }
     case "random": {
       const all = Buffer.from(frames.join(""), "utf8");
       const random = seededRandom(delivery.seed);
-      const max = delivery.maxPiece ?? 7;
+      const min = delivery.minPiece ?? 1;
+      const max = Math.max(min, delivery.maxPiece ?? 7);
       const out: Buffer[] = [];
       let at = 0;
       while (at < all.length) {
-        const size = 1 + Math.floor(random() * max);
+        const size = min + Math.floor(random() * (max - min + 1));
         out.push(all.subarray(at, at + size));
         at += size;
       }

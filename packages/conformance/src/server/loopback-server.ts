@@ -11,15 +11,16 @@ export type Behavior =
   /**
    * A streamed answer. `cutAfterBytes` stops writing after that many body bytes. `after` says what
    * happens once the pieces are written: `end` the response (default), `hang` (keep the socket
-   * open and silent), `destroy` the socket without the end of the chunked body (FIN), or `reset`
-   * it (TCP RST).
+   * open and silent), `destroy` the socket without the end of the chunked body (FIN), `reset`
+   * it (TCP RST), or keep sending `frames` one every `everyMs` for as long as the client listens
+   * (keep-alives before a first chunk that never comes; more frames after the terminal one).
    */
   | {
       kind: "stream";
       stream: EncodedStream;
       delivery?: Delivery;
       cutAfterBytes?: number;
-      after?: "end" | "hang" | "destroy" | "reset";
+      after?: "end" | "hang" | "destroy" | "reset" | { repeat: string[]; everyMs: number };
     }
   /** Accept the request and never answer (the socket stays open until the client gives up). */
   | { kind: "hang" }
@@ -46,6 +47,20 @@ interface TrackedSocket {
   /** `performance.now()` when the socket closed. */
   closedAt: number | undefined;
   closedPromise: Promise<void>;
+  /** Body bytes of streamed answers the kernel took (their write callbacks fired). */
+  accepted: number;
+  /** All pieces of the streamed answer were written. */
+  written: boolean;
+  /** Called on every accepted piece and when writing ends. */
+  onProgress: (() => void) | undefined;
+}
+
+/** How far a streamed answer got: see {@link LoopbackServer.writesSettled}. */
+export interface WriteProgress {
+  /** Body bytes the kernel took. */
+  bytes: number;
+  /** Every piece was written (the client read them all, or buffered them). */
+  finished: boolean;
 }
 
 /**
@@ -78,6 +93,9 @@ export class LoopbackServer {
       const tracked: TrackedSocket = {
         socket,
         closed: false,
+        accepted: 0,
+        written: false,
+        onProgress: undefined,
         closedAt: undefined,
         closedPromise: new Promise<void>((resolve) => {
           socket.once("close", () => {
@@ -135,6 +153,23 @@ export class LoopbackServer {
     return new Promise((resolve) => this.#waiters.push({ path, resolve }));
   }
 
+  /** Resolves once `count` requests to `path` arrived (at once if they have), or after `withinMs`. */
+  async waitForRequests(path: string, count: number, withinMs: number): Promise<void> {
+    const deadline = performance.now() + withinMs;
+    while (this.requestsTo(path).length < count) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.#waiters.push({ path, resolve: () => resolve() })),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, left);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
   /** Whether the server-side socket `socketId` has closed. */
   isSocketClosed(socketId: number): boolean {
     return this.#sockets.get(socketId)?.closed ?? false;
@@ -158,6 +193,29 @@ export class LoopbackServer {
       return await Promise.race([tracked.closedPromise.then(() => true as const), timeout]);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Waits until the streamed answer on socket `socketId` is fully written, or its writes stop
+   * making progress for `quietMs` (the client stopped reading and every buffer on the way is
+   * full), and says how many body bytes the kernel took.
+   */
+  async writesSettled(socketId: number, quietMs: number): Promise<WriteProgress> {
+    const tracked = this.#sockets.get(socketId);
+    if (!tracked) return { bytes: 0, finished: false };
+    for (;;) {
+      if (tracked.written || tracked.closed) return { bytes: tracked.accepted, finished: true };
+      const before = tracked.accepted;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        tracked.onProgress = resolve;
+        timer = setTimeout(resolve, quietMs);
+      });
+      clearTimeout(timer);
+      tracked.onProgress = undefined;
+      if (tracked.accepted === before && !tracked.written && !tracked.closed)
+        return { bytes: tracked.accepted, finished: false };
     }
   }
 
@@ -220,32 +278,59 @@ export class LoopbackServer {
         req.socket.resetAndDestroy();
         return;
       case "stream":
-        await this.#stream(behavior, res);
+        await this.#stream(behavior, req, res);
         return;
     }
   }
 
   async #stream(
     behavior: Extract<Behavior, { kind: "stream" }>,
+    req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
     const { stream } = behavior;
     const delivery = behavior.delivery ?? { mode: "frames" };
+    const tracked = this.#sockets.get(
+      (req.socket as Socket & { conformanceId?: number }).conformanceId ?? 0,
+    );
+    if (tracked) {
+      tracked.accepted = 0;
+      tracked.written = false;
+    }
     res.on("error", () => undefined);
     res.writeHead(stream.status, stream.headers);
     res.flushHeaders();
     const pieces = limitBytes(cutPieces(stream.frames, delivery), behavior.cutAfterBytes);
     for (const piece of pieces) {
       if (this.#closing || res.destroyed) return;
-      await new Promise<void>((resolve) => res.write(piece, () => resolve()));
+      const ok = await new Promise<boolean>((resolve) => res.write(piece, (e) => resolve(!e)));
+      if (ok && tracked) {
+        tracked.accepted += piece.length;
+        tracked.onProgress?.();
+      }
       // Yield to the event loop so the client reads this piece on its own.
       await this.#pause(delivery.mode === "drip" ? delivery.intervalMs : 0);
+    }
+    if (tracked) {
+      tracked.written = true;
+      tracked.onProgress?.();
     }
     if (this.#closing || res.destroyed) return;
     const after = behavior.after ?? "end";
     if (after === "end") res.end();
     else if (after === "destroy") res.socket?.destroy();
     else if (after === "reset") res.socket?.resetAndDestroy();
+    else if (after !== "hang") await this.#repeat(res, after.repeat, after.everyMs);
+  }
+
+  /** Writes `frames` one every `everyMs`, round and round, until the client goes away. */
+  async #repeat(res: ServerResponse, frames: string[], everyMs: number): Promise<void> {
+    if (frames.length === 0) return;
+    for (let i = 0; ; i++) {
+      await this.#pause(everyMs);
+      if (this.#closing || res.destroyed) return;
+      res.write(frames[i % frames.length]!);
+    }
   }
 
   #pause(ms: number): Promise<void> {
