@@ -1,38 +1,8 @@
-import type { ConformanceOptions } from "../src/codec.js";
+import { describe, expect, it } from "vitest";
 import { runConformanceCases } from "../src/core.js";
 import type { CaseResult } from "../src/types.js";
-import { type BrokenMode, RefAdapter } from "./reference/ref-adapter.js";
-import { refCodec } from "./reference/ref-codec.js";
-
-/** Suite options for the reference adapter, optionally with one deliberate bug. */
-export function referenceOptions(
-  broken?: BrokenMode,
-  overrides: Partial<ConformanceOptions> = {},
-): ConformanceOptions {
-  return {
-    name: broken ?? "reference",
-    codec: refCodec,
-    create: ({ baseUrl, model, headers, apiKey }) =>
-      new RefAdapter({ baseUrl, model, headers, apiKey, broken }),
-    capabilities: {
-      toolCalls: true,
-      thinking: true,
-      usage: true,
-      images: true,
-      jsonSchema: true,
-      tokensPerSec: true,
-    },
-    ...overrides,
-  };
-}
-
-/** Runs the whole suite (one case at a time: the timer checks count process-wide) against a broken variant. */
-export async function failingIds(
-  broken: BrokenMode,
-): Promise<{ failed: string[]; results: CaseResult[] }> {
-  const results = await runConformanceCases(referenceOptions(broken), { env: {} });
-  return { failed: results.filter((r) => r.status === "failed").map((r) => r.id), results };
-}
+import type { Mutant } from "./mutants/index.js";
+import { generateReference, referenceOptions, removeReference } from "./reference/generate.js";
 
 /** The failure reasons, for a readable assertion message. */
 export function reasons(results: CaseResult[]): string {
@@ -40,4 +10,33 @@ export function reasons(results: CaseResult[]): string {
     .filter((r) => r.status === "failed")
     .map((r) => `${r.id}: ${r.reason}`)
     .join("\n");
+}
+
+/** Generates `mutant`, runs the whole suite on it, and returns the ids that failed. */
+export async function runMutant(
+  mutant: Mutant,
+): Promise<{ failed: string[]; results: CaseResult[] }> {
+  const label = `mutant-${mutant.id}`;
+  try {
+    const reference = await generateReference(label, mutant.patches);
+    const results = await runConformanceCases(referenceOptions(reference), { env: {} });
+    return { failed: results.filter((r) => r.status === "failed").map((r) => r.id), results };
+  } finally {
+    await removeReference(label);
+  }
+}
+
+/**
+ * Registers one test per mutant, run side by side (each mutant's cases stay sequential; timer
+ * checks are scoped per stream, so suites running at once do not disturb each other).
+ */
+export function describeMutants(title: string, mutants: readonly Mutant[]): void {
+  describe.concurrent(title, () => {
+    for (const mutant of mutants) {
+      it(`${mutant.id} (${mutant.bug}) is caught by exactly ${mutant.caughtBy.join(", ")}`, async () => {
+        const { failed, results } = await runMutant(mutant);
+        expect(failed, reasons(results)).toEqual(mutant.caughtBy);
+      });
+    }
+  });
 }

@@ -1,41 +1,47 @@
-import type { AIAdapter } from "@x/core";
-import { describe, expect, it } from "vitest";
+import type { AIAdapter, Capabilities } from "@x/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   conformanceCases,
   LoopbackServer,
   planConformance,
   runConformanceCases,
 } from "../src/core.js";
-import { referenceOptions } from "./broken-helpers.js";
-import { RefAdapter } from "./reference/ref-adapter.js";
-import { refCodec } from "./reference/ref-codec.js";
+import {
+  generateReference,
+  type Reference,
+  referenceOptions,
+  removeReference,
+} from "./reference/generate.js";
 
 const skipOf = (plan: ReturnType<typeof planConformance>, id: string) =>
   plan.find((p) => p.case.id === id)?.skipReason;
+
+const NONE: Partial<Capabilities> = {
+  tools: false,
+  thinking: false,
+  images: false,
+  jsonSchema: false,
+  usage: false,
+};
+
+let ref: Reference;
+beforeAll(async () => {
+  ref = await generateReference("plan");
+});
+afterAll(() => removeReference("plan"));
 
 describe("planConformance", () => {
   it("has unique, dotted, stable case ids", () => {
     const ids = conformanceCases.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[a-z]+\.[a-z0-9-]+$/);
-    expect(ids.length).toBeGreaterThanOrEqual(50);
+    expect(ids.length).toBeGreaterThanOrEqual(75);
   });
 
   it("skips unclaimed capabilities with the reason, and runs what the adapter advertises", () => {
-    const noTools = referenceOptions(undefined, {
+    const noTools = referenceOptions(ref, {
       capabilities: {},
-      create: ({ baseUrl, model }) =>
-        new RefAdapter({
-          baseUrl,
-          model,
-          capabilities: {
-            tools: false,
-            thinking: false,
-            images: false,
-            jsonSchema: false,
-            usage: false,
-          },
-        }),
+      create: ({ baseUrl, model }) => new ref.RefAdapter({ baseUrl, model, capabilities: NONE }),
     });
     const plan = planConformance(noTools, {});
     expect(skipOf(plan, "tools.single")).toBe(
@@ -46,24 +52,39 @@ describe("planConformance", () => {
     );
     expect(skipOf(plan, "stream.text-order")).toBeUndefined();
     // Not claimed to the suite, but advertised by the adapter: the tool cases run.
-    const advertised = planConformance(referenceOptions(undefined, { capabilities: {} }), {});
+    const advertised = planConformance(referenceOptions(ref, { capabilities: {} }), {});
     expect(skipOf(advertised, "tools.single")).toBeUndefined();
   });
 
-  it("honours options.skip and codecs without invalid-argument support", () => {
-    const { encodeInvalidToolArguments: _omit, ...codec } = refCodec;
+  it("honours options.skip, and skips what the codec cannot express, with the reason", () => {
+    const {
+      encodeInvalidToolArguments: _a,
+      encodeCutToolCall: _b,
+      keepAliveFrames: _c,
+      toolChoices: _d,
+      finishReasons: _e,
+      timings: _f,
+      ...codec
+    } = ref.refCodec;
     const plan = planConformance(
-      referenceOptions(undefined, { codec, skip: { "http.503": "proxy rewrites 503" } }),
+      referenceOptions(ref, { codec, skip: { "http.503": "proxy rewrites 503" } }),
       {},
     );
     expect(skipOf(plan, "http.503")).toBe("skipped by options.skip: proxy rewrites 503");
     expect(skipOf(plan, "tools.invalid-arguments")).toMatch(/has no encodeInvalidToolArguments/);
+    expect(skipOf(plan, "tools.cut-by-length")).toMatch(/has no encodeCutToolCall/);
+    expect(skipOf(plan, "stream.keep-alive")).toMatch(/has no keepAliveFrames/);
+    expect(skipOf(plan, "timeout.idle-keep-alive")).toMatch(/has no keepAliveFrames/);
+    expect(skipOf(plan, "request.tool-choice")).toMatch(/declares no toolChoices/);
+    expect(skipOf(plan, "stream.finish-reasons")).toMatch(/no finishReasons beyond stop/);
+    expect(skipOf(plan, "stream.timings")).toMatch(/declares no server timings/);
+    expect(skipOf(plan, "stream.tokens-per-sec")).toBeUndefined();
   });
 
   it("fails capabilities.consistent when a claim is not advertised by the adapter", async () => {
-    const options = referenceOptions(undefined, {
+    const options = referenceOptions(ref, {
       create: ({ baseUrl, model }): AIAdapter =>
-        new RefAdapter({ baseUrl, model, capabilities: { tools: false } }),
+        new ref.RefAdapter({ baseUrl, model, capabilities: { tools: false } }),
       capabilities: { toolCalls: true },
     });
     const [result] = await runConformanceCases(options, {
@@ -77,16 +98,17 @@ describe("planConformance", () => {
   });
 
   it("runs the live cases against the server the environment names", async () => {
+    const { paths } = ref.refCodec;
     const live = await LoopbackServer.start({
-      "/api/chat": {
+      [paths.chat]: {
         kind: "stream",
-        stream: refCodec.encodeStream({ model: "live-model", text: ["Hi"] }),
+        stream: ref.refCodec.encodeStream({ model: "live-model", text: ["Hi"] }),
       },
-      "/health": { kind: "answer", answer: refCodec.encodeHealth() },
-      "/models": { kind: "answer", answer: refCodec.encodeModels(["live-model:latest"]) },
+      [paths.health]: { kind: "answer", answer: ref.refCodec.encodeHealth() },
+      [paths.models]: { kind: "answer", answer: ref.refCodec.encodeModels(["live-model:latest"]) },
     });
     try {
-      const options = referenceOptions(undefined, {
+      const options = referenceOptions(ref, {
         live: { urlEnv: "LIVE_URL", modelEnv: "LIVE_MODEL" },
       });
       const off = await runConformanceCases(options, { only: ["live.stream"], env: {} });
@@ -105,5 +127,31 @@ describe("planConformance", () => {
     } finally {
       await live.close();
     }
+  });
+});
+
+describe("runConformance on a wrapper", () => {
+  it("takes any AIAdapter factory: a wrapper around the adapter is held to the same contract", async () => {
+    // A minimal pass-through wrapper, as a fallback chain or a retry policy is one.
+    const wrap = (inner: AIAdapter): AIAdapter => ({
+      provider: inner.provider,
+      model: inner.model,
+      capabilities: inner.capabilities,
+      stream: (messages, options) => inner.stream(messages, options),
+      healthCheck: (options) => inner.healthCheck(options),
+      listModels: (options) => inner.listModels(options),
+      close: () => inner.close?.() ?? Promise.resolve(),
+    });
+    const only = ["stream.text-order", "fault.truncated", "http.429", "abort.break"];
+    const results = await runConformanceCases(
+      referenceOptions(ref, {
+        create: ({ baseUrl, model, apiKey, headers }) =>
+          wrap(new ref.RefAdapter({ baseUrl, model, apiKey, headers })),
+      }),
+      { only, env: {} },
+    );
+    expect(results.map((r) => [r.id, r.status, r.reason])).toEqual(
+      only.map((id) => [id, "passed", undefined]),
+    );
   });
 });

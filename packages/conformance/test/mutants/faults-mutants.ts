@@ -1,0 +1,301 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: mutations are source code with template strings in it
+import {
+  bodyTimer,
+  ERROR,
+  FRAME,
+  httpMutation,
+  type Mutant,
+  patch,
+  REQUEST,
+  retryMutation,
+  STREAM,
+  YIELD_DONE,
+} from "./patches.js";
+
+/** Broken adapters that the fault, timeout, HTTP error and abort cases catch. */
+export const FAULT_MUTANTS: Mutant[] = [
+  // faults
+  {
+    id: "refused-as-protocol-error",
+    bug: "reports a refused connection as a ProtocolError",
+    patches: [
+      patch(
+        STREAM,
+        "throw mapRefError(error, deadline, context, body !== undefined, answer.partial());",
+        'throw mapRefError(\n      error,\n      deadline,\n      context,\n      body !== undefined || (error as { code?: string }).code === "ECONNREFUSED",\n      answer.partial(),\n    );',
+      ),
+    ],
+    caughtBy: ["fault.refused"],
+  },
+  {
+    id: "retries-failed-request",
+    bug: "retries once, silently, a request that failed before its response",
+    patches: retryMutation("body === undefined"),
+    caughtBy: ["fault.reset-before-response"],
+  },
+  {
+    id: "splices-after-reset",
+    bug: "after a reset mid-answer, requests again and continues (splices two answers)",
+    patches: retryMutation('body !== undefined && answer.content.toString() !== ""'),
+    caughtBy: ["fault.reset-mid-body"],
+  },
+  {
+    id: "retries-broken-body",
+    bug: "retries once a request whose body broke before any output",
+    patches: retryMutation('body !== undefined && answer.content.toString() === ""'),
+    caughtBy: ["fault.reset-after-bytes"],
+  },
+  {
+    id: "accepts-truncation",
+    bug: "ends a stream without its terminal frame as if it were complete",
+    patches: [
+      patch(
+        STREAM,
+        "    throw new RefProtocolError(\n      `${context.provider}: the stream ended without a done frame (truncated)`,",
+        '    yield { type: "done", finishReason: "stop", model: context.model, provider: context.provider };\n    return;\n    throw new RefProtocolError(\n      `${context.provider}: the stream ended without a done frame (truncated)`,',
+      ),
+    ],
+    caughtBy: ["fault.truncated"],
+  },
+  {
+    id: "skips-malformed-frames",
+    bug: "skips a frame that is not JSON (as several popular clients do)",
+    patches: [
+      patch(
+        FRAME,
+        '    throw malformed("an event is not JSON", data, answer, context, cause);',
+        '    void cause;\n    return { type: "text", text: "" };',
+      ),
+    ],
+    caughtBy: ["fault.malformed-frame"],
+  },
+  {
+    id: "no-frame-limit",
+    bug: "decodes frames of any size",
+    patches: [patch(STREAM, "maxFrameSize: input.maxFrameSize,", "maxFrameSize: 2 ** 40,")],
+    caughtBy: ["fault.oversize-frame"],
+  },
+  {
+    id: "drops-error-code",
+    bug: "drops the code of an in-stream error",
+    patches: [patch(FRAME, "providerCode: frame.error?.code,", "providerCode: undefined,")],
+    caughtBy: ["fault.in-stream-error"],
+  },
+  // timeouts
+  {
+    id: "first-chunk-before-headers-as-idle",
+    bug: "reports a first-chunk timeout before any response header as a StreamTimeoutError",
+    patches: [
+      patch(
+        ERROR,
+        "  if (deadline?.reason !== undefined) return deadline.error(options);",
+        '  if (deadline?.reason === "first-chunk" && !afterHeaders)\n    return new StreamTimeoutError("stalled", { ...options, timeoutMs: 0, phase: "idle" });\n  if (deadline?.reason !== undefined) return deadline.error(options);',
+      ),
+      patch(
+        ERROR,
+        "  type PartialOutput,\n} from",
+        "  type PartialOutput,\n  StreamTimeoutError,\n} from",
+      ),
+    ],
+    caughtBy: ["timeout.first-chunk"],
+  },
+  {
+    id: "first-byte-timer",
+    bug: "runs its own first-byte timer (a quarter of firstChunkMs) from the headers, as undici's bodyTimeout would",
+    patches: bodyTimer("first", "firstChunkMs"),
+    caughtBy: ["timeout.first-chunk-after-headers"],
+  },
+  {
+    id: "keep-alive-is-first-chunk",
+    bug: "counts an empty frame before the first chunk as the first chunk",
+    patches: [
+      patch(
+        STREAM,
+        "        const frame = parseRefFrame(event.data, answer, context);",
+        '        const frame = parseRefFrame(event.data, answer, context);\n        if (frame.type === "text" && !frame.text && answer.content.toString() === "") deadline.chunk();',
+      ),
+    ],
+    caughtBy: ["timeout.first-chunk-keep-alive"],
+  },
+  {
+    id: "idle-byte-timer",
+    bug: "runs its own idle timer (half of idleMs) that any body byte restarts, keep-alives included",
+    patches: bodyTimer("every", "idleMs"),
+    caughtBy: ["timeout.idle-mid-stream"],
+  },
+  {
+    id: "keep-alive-resets-idle",
+    bug: "lets an empty frame after the first chunk restart idleMs",
+    patches: [
+      patch(
+        STREAM,
+        "        const frame = parseRefFrame(event.data, answer, context);",
+        '        const frame = parseRefFrame(event.data, answer, context);\n        if (frame.type === "text" && !frame.text && answer.content.toString() !== "") deadline.chunk();',
+      ),
+    ],
+    caughtBy: ["timeout.idle-keep-alive"],
+  },
+  {
+    id: "ignores-total",
+    bug: "ignores totalMs",
+    patches: [
+      patch(
+        STREAM,
+        "new StreamDeadline(chat.timeouts, options?.signal)",
+        "new StreamDeadline({ ...chat.timeouts, totalMs: undefined }, options?.signal)",
+      ),
+    ],
+    caughtBy: ["timeout.total"],
+  },
+  {
+    id: "huge-limit-invalid",
+    bug: "refuses limits above 2³¹−1 ms as invalid instead of reading them as no limit",
+    patches: [
+      patch(
+        REQUEST,
+        "  if (problem !== undefined) throw invalidRequest(problem, context);",
+        '  if (problem !== undefined) throw invalidRequest(problem, context);\n  if (Object.values(options?.timeouts ?? {}).some((ms) => ms > 2 ** 31 - 1))\n    throw invalidRequest("timeouts too large", context);',
+      ),
+    ],
+    caughtBy: ["timeout.no-limit"],
+  },
+  // HTTP errors
+  {
+    id: "400-retryable",
+    bug: "maps 400 to a retryable ServerError",
+    patches: httpMutation(
+      "core.InvalidRequestError.isInstance(error)",
+      "new core.ServerError(error.message, o)",
+    ),
+    caughtBy: ["http.400"],
+  },
+  {
+    id: "401-as-server-error",
+    bug: "maps 401 to ServerError",
+    patches: httpMutation("error.status === 401", "new core.ServerError(error.message, o)"),
+    caughtBy: ["http.401"],
+  },
+  {
+    id: "403-as-not-found",
+    bug: "maps 403 to ModelNotFoundError",
+    patches: httpMutation("error.status === 403", "new core.ModelNotFoundError(error.message, o)"),
+    caughtBy: ["http.403"],
+  },
+  {
+    id: "404-as-invalid",
+    bug: "maps 404 to InvalidRequestError",
+    patches: httpMutation("error.status === 404", "new core.InvalidRequestError(error.message, o)"),
+    caughtBy: ["http.404"],
+  },
+  {
+    id: "ignores-retry-after",
+    bug: "drops Retry-After from a 429",
+    patches: httpMutation("error.status === 429", "new core.RateLimitError(error.message, o)"),
+    caughtBy: ["http.429"],
+  },
+  {
+    id: "500-not-retryable",
+    bug: "maps 500 to a plain, non-retryable HttpError",
+    patches: httpMutation(
+      "error.status === 500",
+      "new core.HttpError(error.message, { ...o, retryable: false })",
+    ),
+    caughtBy: ["http.500"],
+  },
+  {
+    id: "503-not-retryable",
+    bug: "maps 503 to a plain, non-retryable HttpError",
+    patches: httpMutation(
+      "error.status === 503",
+      "new core.HttpError(error.message, { ...o, retryable: false })",
+    ),
+    caughtBy: ["http.503"],
+  },
+  {
+    id: "context-length-as-invalid",
+    bug: "maps a context-length 400 to InvalidRequestError",
+    patches: httpMutation(
+      "core.ContextLengthError.isInstance(error)",
+      "new core.InvalidRequestError(error.message, o)",
+    ),
+    caughtBy: ["http.context-length"],
+  },
+  // aborts
+  {
+    id: "loses-abort-reason",
+    bug: "drops the signal's reason from AbortedError",
+    patches: [
+      patch(
+        STREAM,
+        "    if (deadline.reason !== undefined) throw deadline.error(context);",
+        '    if (deadline.reason !== undefined) throw deadline.error({ ...context, cause: new Error("aborted") });',
+      ),
+    ],
+    caughtBy: ["abort.before-start"],
+  },
+  {
+    id: "abort-ignored-before-headers",
+    bug: "does not cancel the request on the caller's abort until headers arrive",
+    patches: [
+      patch(
+        STREAM,
+        "    body = await send(input, chat.body, deadline.signal);",
+        `    const limits = new AbortController();
+    deadline.signal.addEventListener("abort", () => {
+      if (deadline.reason !== "aborted") limits.abort();
+    });
+    body = await send(input, chat.body, limits.signal);`,
+      ),
+    ],
+    caughtBy: ["abort.first-byte-wait"],
+  },
+  {
+    id: "abort-without-partial",
+    bug: "drops the partial output from AbortedError",
+    patches: [
+      patch(
+        ERROR,
+        "  if (deadline?.reason !== undefined) return deadline.error(options);",
+        '  if (deadline?.reason !== undefined)\n    return deadline.error(deadline.reason === "aborted" ? { ...options, partial: undefined } : options);',
+      ),
+      patch(
+        STREAM,
+        "            throw deadline.error({ ...context, partial: answer.partial() });",
+        '            throw deadline.error(deadline.reason === "aborted" ? context : { ...context, partial: answer.partial() });',
+      ),
+    ],
+    caughtBy: ["abort.mid-stream"],
+  },
+  {
+    id: "break-keeps-socket",
+    bug: "reads the body with a bare iterator and destroys it only after done or an error, so break leaves the socket open",
+    patches: [
+      patch(
+        STREAM,
+        "  let body: ResponseBody | undefined;",
+        "  let body: ResponseBody | undefined;\n  let settled = false;",
+      ),
+      patch(
+        STREAM,
+        "  } catch (error) {\n    throw mapRefError(",
+        "  } catch (error) {\n    settled = true;\n    throw mapRefError(",
+      ),
+      patch(
+        STREAM,
+        "    if (body !== undefined && !body.destroyed) body.destroy();",
+        "    if (body !== undefined && !body.destroyed && settled) body.destroy();",
+      ),
+      patch(
+        STREAM,
+        YIELD_DONE,
+        '          if (chunk.type === "done") {\n            settled = true;\n            yield chunk;\n            return;\n          }',
+      ),
+      patch(
+        STREAM,
+        "  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);",
+        "  const reads = body[Symbol.asyncIterator]();\n  for (let read = await reads.next(); !read.done; read = await reads.next())\n    yield decoder.push(read.value as Uint8Array);",
+      ),
+    ],
+    caughtBy: ["abort.break"],
+  },
+];

@@ -1,0 +1,288 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: mutations are source code with template strings in it
+import {
+  ADAPTER,
+  FRAME,
+  type Mutant,
+  patch,
+  perReadDecoding,
+  STREAM,
+  YIELD_DONE,
+} from "./patches.js";
+
+/** Broken adapters that the capabilities, stream and tool cases catch. */
+export const STREAM_MUTANTS: Mutant[] = [
+  {
+    id: "advertises-no-tools",
+    bug: "adapter.capabilities.tools is false although the adapter handles tools",
+    patches: [
+      patch(ADAPTER, "  tools: true,\n  thinking: true,", "  tools: false,\n  thinking: true,"),
+    ],
+    caughtBy: ["capabilities.consistent"],
+  },
+  // stream
+  {
+    id: "skips-blank-deltas",
+    bug: 'drops whitespace-only content deltas ("\\n\\n", " ")',
+    patches: [
+      patch(
+        FRAME,
+        'return frame.text ? [{ type: "content", content: frame.text }] : NONE;',
+        'return frame.text?.trim() ? [{ type: "content", content: frame.text }] : NONE;',
+      ),
+    ],
+    caughtBy: ["stream.text-order"],
+  },
+  {
+    id: "thinking-as-content",
+    bug: "yields thinking deltas as content",
+    patches: [
+      patch(
+        FRAME,
+        'return frame.text ? [{ type: "thinking", thinking: frame.text }] : NONE;',
+        'return frame.text ? [{ type: "content", content: frame.text }] : NONE;',
+      ),
+    ],
+    caughtBy: ["stream.thinking-order"],
+  },
+  {
+    id: "length-as-stop",
+    bug: 'reports a text answer cut by the token limit as "stop"',
+    patches: [
+      patch(
+        FRAME,
+        'const finishReason = FINISH_REASONS[reason] ?? "other";',
+        'const finishReason =\n    reason === "length" && answer.open.size === 0 ? "stop" : (FINISH_REASONS[reason] ?? "other");',
+      ),
+    ],
+    caughtBy: ["stream.finish-reason"],
+  },
+  {
+    id: "unknown-content-filter",
+    bug: 'maps content_filter to "other"',
+    patches: [patch(FRAME, '  content_filter: "content_filter",\n', "")],
+    caughtBy: ["stream.finish-reasons"],
+  },
+  {
+    id: "usage-needs-timings",
+    bug: "reads usage only from a terminal frame that also has timings",
+    patches: [patch(FRAME, "  if (usage) {", "  if (usage && frame.timings) {")],
+    caughtBy: ["stream.usage"],
+  },
+  {
+    id: "rounds-generation-time",
+    bug: "rounds the generation time to whole milliseconds before computing tokensPerSec",
+    patches: [
+      patch(
+        FRAME,
+        "output / (timings.generationMs / 1000)",
+        "output / (Math.round(timings.generationMs) / 1000)",
+      ),
+    ],
+    caughtBy: ["stream.tokens-per-sec"],
+  },
+  {
+    id: "timings-need-usage",
+    bug: "reports server timings only when usage came too",
+    patches: [patch(FRAME, "  if (timings) {", "  if (timings && usage) {")],
+    caughtBy: ["stream.timings"],
+  },
+  {
+    id: "splits-text-on-one-byte-reads",
+    bug: "decodes one-byte reads on their own once text has started (splits multi-byte characters)",
+    patches: perReadDecoding('bytes.length === 1 && answer.content.toString() !== ""'),
+    caughtBy: ["stream.recut-bytes"],
+  },
+  {
+    id: "splits-text-on-short-reads",
+    bug: "decodes reads of 2 to 7 bytes on their own once text has started",
+    patches: perReadDecoding(
+      'bytes.length >= 2 && bytes.length <= 7 && answer.content.toString() !== ""',
+    ),
+    caughtBy: ["stream.recut-random"],
+  },
+  {
+    id: "idle-from-first-chunk",
+    bug: "runs its own idle limit from the first chunk and never restarts it",
+    patches: [
+      patch(
+        STREAM,
+        "  let body: ResponseBody | undefined;",
+        "  let body: ResponseBody | undefined;\n  let idleTimer: ReturnType<typeof setTimeout> | undefined;",
+      ),
+      patch(
+        STREAM,
+        "          deadline.chunk();\n",
+        `          deadline.chunk();
+          const idleMs = chat.timeouts.idleMs;
+          if (idleTimer === undefined && idleMs !== undefined && idleMs < 2 ** 31)
+            idleTimer = setTimeout(() => body?.destroy(new Error("idle")), idleMs * 1.05);
+`,
+      ),
+      patch(
+        STREAM,
+        "    deadline.dispose();\n",
+        "    deadline.dispose();\n    clearTimeout(idleTimer);\n",
+      ),
+    ],
+    caughtBy: ["stream.slow-drip"],
+  },
+  {
+    id: "closes-pool-after-stream",
+    bug: "closes its connection pool when a stream ends, so a second stream fails",
+    patches: [
+      patch(
+        STREAM,
+        "    if (body !== undefined && !body.destroyed) body.destroy();",
+        "    if (body !== undefined && !body.destroyed) body.destroy();\n    void input.dispatcher.close().catch(() => undefined);",
+      ),
+    ],
+    caughtBy: ["stream.sequential"],
+  },
+  {
+    id: "yields-empty-deltas",
+    bug: "yields empty content deltas (without counting them as chunks)",
+    patches: [
+      patch(
+        FRAME,
+        'return frame.text ? [{ type: "content", content: frame.text }] : NONE;',
+        'return frame.text !== undefined ? [{ type: "content", content: frame.text }] : NONE;',
+      ),
+      patch(
+        STREAM,
+        "          deadline.chunk();\n",
+        '          if (chunk.type !== "content" || chunk.content !== "") deadline.chunk();\n',
+      ),
+      patch(
+        STREAM,
+        "          deadline.resume();\n",
+        '          if (chunk.type !== "content" || chunk.content !== "") deadline.resume();\n',
+      ),
+    ],
+    caughtBy: ["stream.keep-alive"],
+  },
+  {
+    id: "drains-after-done",
+    bug: "reads the rest of the body after the terminal frame (hangs while the server keeps it open)",
+    patches: [
+      patch(
+        STREAM,
+        YIELD_DONE,
+        '          if (chunk.type === "done") {\n            yield chunk;\n            for await (const _ of body) void _;\n            return;\n          }',
+      ),
+    ],
+    caughtBy: ["stream.after-terminal"],
+  },
+  {
+    id: "reads-ahead",
+    bug: "reads the body ahead of its consumer into a queue (no back-pressure)",
+    patches: [
+      patch(
+        STREAM,
+        "  decoder: SseDecoder,\n): AsyncGenerator<SseEvent[], void, undefined> {\n  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);\n  yield decoder.end();\n}",
+        `  decoder: SseDecoder,
+): AsyncGenerator<SseEvent[], void, undefined> {
+  const queue: SseEvent[][] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let failure: unknown;
+  void (async () => {
+    try {
+      for await (const bytes of body) {
+        queue.push(decoder.push(bytes as Uint8Array));
+        wake?.();
+      }
+      queue.push(decoder.end());
+    } catch (error) {
+      failure = error;
+    }
+    ended = true;
+    wake?.();
+  })();
+  for (;;) {
+    const next = queue.shift();
+    if (next) yield next;
+    else if (failure !== undefined) throw failure;
+    else if (ended) return;
+    else await new Promise<void>((resolve) => (wake = resolve));
+  }
+}`,
+      ),
+    ],
+    caughtBy: ["stream.back-pressure"],
+  },
+  // tools
+  {
+    id: "drops-lone-tool-call",
+    bug: "drops the tool call of an answer that makes exactly one",
+    patches: [
+      patch(
+        FRAME,
+        "  if (calls.length > 0) chunks.push(",
+        "  if (calls.length > 0 && calls.length + incomplete.length > 1) chunks.push(",
+      ),
+    ],
+    caughtBy: ["tools.single"],
+  },
+  {
+    id: "first-call-after-text",
+    bug: "keeps only the first of several tool calls that follow text",
+    patches: [
+      patch(
+        FRAME,
+        "  const chunks: StreamChunk[] = [];",
+        '  const chunks: StreamChunk[] = [];\n  if (calls.length > 1 && answer.content.toString() !== "") calls.length = 1;',
+      ),
+    ],
+    caughtBy: ["tools.several"],
+  },
+  {
+    id: "ignores-final-frame-calls",
+    bug: "ignores tool calls carried by the terminal frame",
+    patches: [
+      patch(
+        FRAME,
+        "  for (const call of frame.tool_calls ?? []) addFragment({ ...call, index: undefined }, answer);\n",
+        "",
+      ),
+    ],
+    caughtBy: ["tools.final-frame"],
+  },
+  {
+    id: "splits-tool-calls-on-one-byte-reads",
+    bug: "decodes one-byte reads on their own while a tool call is open",
+    patches: perReadDecoding("bytes.length === 1 && answer.open.size > 0"),
+    caughtBy: ["tools.recut-bytes"],
+  },
+  {
+    id: "renumbers-call-ids",
+    bug: "replaces the ids the server sent with its own",
+    patches: [
+      patch(
+        FRAME,
+        "calls.push({ id: open.id, name: open.name, arguments: args });",
+        "calls.push({ id: `call_${calls.length}`, name: open.name, arguments: args });",
+      ),
+    ],
+    caughtBy: ["tools.stable-ids"],
+  },
+  {
+    id: "invalid-arguments-as-empty",
+    bug: "yields a tool call whose arguments are not JSON with {} instead of throwing",
+    patches: [
+      patch(
+        FRAME,
+        '      if (finishReason !== "length") throw error;',
+        '      if (finishReason !== "length") {\n        calls.push({ id: open.id, name: open.name, arguments: {} });\n        continue;\n      }',
+      ),
+    ],
+    caughtBy: ["tools.invalid-arguments"],
+  },
+  {
+    id: "throws-on-cut-tool-call",
+    bug: "throws ProtocolError for a tool call the token limit cut off",
+    patches: [
+      patch(FRAME, '      if (finishReason !== "length") throw error;', "      throw error;"),
+    ],
+    caughtBy: ["tools.cut-by-length"],
+  },
+];
