@@ -1,4 +1,5 @@
 import type { ToolCall } from "../types/tool-call.js";
+import type { Usage } from "../types/usage.js";
 import { redact, redactCause } from "./redact.js";
 
 /** What a stream had yielded before it failed. */
@@ -398,10 +399,16 @@ export class ProviderError extends AdapterError {
 const ABORTED = Symbol.for("@x/core/AbortedError");
 /** The caller's signal fired. Not retryable, and never a reason to fall back or to trip a breaker. */
 export class AbortedError extends AdapterError {
-  constructor(message: string, options: AdapterErrorOptions) {
+  /**
+   * Token counts known when the caller aborted (a fallback chain sums what its attempts
+   * reported), so a cancelled request's cost is not lost. Absent when nothing was reported.
+   */
+  readonly usage: Usage | undefined;
+  constructor(message: string, options: AdapterErrorOptions & { usage?: Usage }) {
     super(message, { ...options, code: "aborted", retryable: false });
     this.name = "AbortedError";
     brand(this, ABORTED);
+    this.usage = options.usage;
   }
   static override isInstance(error: unknown): error is AbortedError {
     return hasBrand(error, ABORTED);

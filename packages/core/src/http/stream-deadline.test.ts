@@ -31,10 +31,13 @@ describe("StreamDeadline", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("chunk() stops the first-chunk limit and starts the idle limit", () => {
+  it("chunk() stops the first-chunk limit; resume() starts the idle limit", () => {
     const deadline = new StreamDeadline({ firstChunkMs: 100, idleMs: 300 });
     vi.advanceTimersByTime(50);
     deadline.chunk();
+    vi.advanceTimersByTime(1000);
+    expect(deadline.signal.aborted).toBe(false); // the consumer holds the chunk
+    deadline.resume();
     vi.advanceTimersByTime(299);
     expect(deadline.signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
@@ -42,22 +45,43 @@ describe("StreamDeadline", () => {
     const error = deadline.error(info);
     expect(StreamTimeoutError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ phase: "idle", timeoutMs: 300, retryable: true });
+    expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("chunk() restarts the idle limit and keeps one idle timer", () => {
+  it("counts only the time the consumer waits, with one idle timer", () => {
     const deadline = new StreamDeadline({ idleMs: 100 });
-    for (let i = 0; i < 5; i++) {
+    deadline.chunk();
+    for (let i = 0; i < 20; i++) {
+      deadline.resume();
+      vi.advanceTimersByTime(90); // the server answers within 90 ms
       deadline.chunk();
-      vi.advanceTimersByTime(90);
+      vi.advanceTimersByTime(500); // the consumer holds each chunk for 500 ms
+      expect(vi.getTimerCount()).toBeLessThanOrEqual(1);
     }
-    expect(vi.getTimerCount()).toBe(1);
     expect(deadline.signal.aborted).toBe(false);
-    vi.advanceTimersByTime(10);
+    deadline.resume();
+    vi.advanceTimersByTime(99);
+    expect(deadline.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.reason).toBe("idle");
+  });
+
+  it("measures a wait from the latest resume(), not from when the timer was set", () => {
+    const deadline = new StreamDeadline({ idleMs: 100 });
+    deadline.chunk();
+    deadline.resume();
+    vi.advanceTimersByTime(60);
+    deadline.chunk();
+    deadline.resume(); // waiting again from t=60: must not fire before t=160
+    vi.advanceTimersByTime(99);
+    expect(deadline.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(2);
     expect(deadline.reason).toBe("idle");
   });
 
   it("runs no idle limit before the first chunk", () => {
     const deadline = new StreamDeadline({ idleMs: 100 });
+    deadline.resume();
     vi.advanceTimersByTime(10_000);
     expect(deadline.signal.aborted).toBe(false);
     expect(vi.getTimerCount()).toBe(0);
@@ -67,6 +91,7 @@ describe("StreamDeadline", () => {
     const deadline = new StreamDeadline({ idleMs: 100, totalMs: 250 });
     for (let i = 0; i < 4; i++) {
       deadline.chunk();
+      deadline.resume();
       vi.advanceTimersByTime(50);
     }
     expect(deadline.signal.aborted).toBe(false);
@@ -122,6 +147,7 @@ describe("StreamDeadline", () => {
       totalMs: 2 ** 40,
     });
     deadline.chunk();
+    deadline.resume();
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(10_000);
     expect(deadline.signal.aborted).toBe(false);

@@ -13,13 +13,16 @@ export type DeadlineReason = "aborted" | "first-chunk" | "idle" | "total";
 
 /**
  * One `AbortSignal` that fires when the caller aborts or when one of a stream's limits passes,
- * and remembers which. Pass `signal` to the HTTP request, call `chunk()` for every content,
- * thinking or tool-call chunk (never for headers, keep-alive comments or empty frames), turn a
- * fired deadline into its error with `error()`, and always `dispose()` (clears every timer and
- * listener).
+ * and remembers which. Pass `signal` to the HTTP request; call `chunk()` when a content,
+ * thinking or tool-call chunk arrives (never for headers, keep-alive comments or empty frames)
+ * and `resume()` when the consumer asks for the next one (in an async generator: `chunk()`
+ * before `yield`, `resume()` after it); turn a fired deadline into its error with `error()`, and
+ * always `dispose()` (clears every timer and listener).
  *
  * - Until the first `chunk()`: `firstChunkMs` → `ModelLoadingTimeoutError`.
- * - From the first `chunk()`: `idleMs` since the last `chunk()` → `StreamTimeoutError` (`idle`).
+ * - After it: `idleMs` of waiting for the next chunk → `StreamTimeoutError` (`idle`). Only the
+ *   time between `resume()` and the next `chunk()` counts, so a consumer that holds a chunk for
+ *   a long time (a slow client downstream, a tool running) never looks like a stalled server.
  * - Throughout: `totalMs` → `StreamTimeoutError` (`total`).
  * - The caller's signal → `AbortedError` (its `reason` as the `cause`).
  *
@@ -43,6 +46,10 @@ export class StreamDeadline {
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
   #idle: ReturnType<typeof setTimeout> | undefined;
   #first: ReturnType<typeof setTimeout> | undefined;
+  /** A first chunk arrived. */
+  #started = false;
+  /** While the consumer waits for the next chunk: since when (`performance.now()`). */
+  #waitingSince: number | undefined;
   #reason: DeadlineReason | undefined;
   readonly #onAbort = () => this.#fire("aborted");
 
@@ -72,15 +79,30 @@ export class StreamDeadline {
     return this.#reason;
   }
 
-  /** A content, thinking or tool-call chunk arrived: ends the first-chunk limit, restarts idle. */
+  /**
+   * A content, thinking or tool-call chunk arrived (and goes to the consumer): ends the
+   * first-chunk limit; the idle clock stops until {@link resume}.
+   */
   chunk(): void {
     if (this.#reason !== undefined) return;
+    this.#waitingSince = undefined;
+    if (this.#started) return;
+    this.#started = true;
     if (this.#first !== undefined) {
       clearTimeout(this.#first);
       this.#first = undefined;
     }
-    if (this.#idle !== undefined) this.#idle.refresh();
-    else this.#idle = this.#timer(this.#timeouts.idleMs, "idle");
+  }
+
+  /**
+   * The consumer asked for the next chunk: the idle clock runs from now. Cheap per chunk: the
+   * idle timer is not re-armed each time; when it fires it checks how long the consumer has
+   * actually been waiting and sleeps again for the rest.
+   */
+  resume(): void {
+    if (this.#reason !== undefined || !this.#started) return;
+    this.#waitingSince = performance.now();
+    if (this.#idle === undefined) this.#idle = this.#timer(this.#timeouts.idleMs, "idle");
   }
 
   /**
@@ -123,9 +145,28 @@ export class StreamDeadline {
 
   #timer(ms: number | undefined, reason: DeadlineReason) {
     if (isNoLimit(ms)) return undefined;
-    const timer = setTimeout(() => this.#fire(reason), ms);
+    const timer = setTimeout(
+      () => (reason === "idle" ? this.#idleTimer() : this.#fire(reason)),
+      ms,
+    );
     this.#timers.push(timer);
     return timer;
+  }
+
+  /** The idle timer rang: fire if the consumer has waited `idleMs`, else sleep for the rest. */
+  #idleTimer(): void {
+    const idleMs = this.#timeouts.idleMs ?? 0;
+    const index = this.#timers.indexOf(this.#idle!);
+    if (index >= 0) this.#timers.splice(index, 1);
+    this.#idle = undefined;
+    if (this.#waitingSince === undefined) return; // the consumer holds a chunk: resume() re-arms
+    const waited = performance.now() - this.#waitingSince;
+    // Timers may ring up to a millisecond early by the high-resolution clock.
+    if (waited >= idleMs - 1) {
+      this.#fire("idle");
+      return;
+    }
+    this.#idle = this.#timer(idleMs - waited, "idle");
   }
 
   #fire(reason: DeadlineReason): void {
