@@ -60,6 +60,7 @@ export async function* ollamaStream(
           deadline.chunk();
           answer.add(chunk);
           yield chunk;
+          deadline.resume();
         }
         if (frame.done === true) {
           const done = toDoneChunk(frame, answer, context);

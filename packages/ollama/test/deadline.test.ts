@@ -115,6 +115,35 @@ describe("idleMs runs between chunks, and empty frames do not reset it", () => {
   });
 });
 
+describe("idleMs measures the server, not a consumer that holds a chunk", () => {
+  it("a consumer holding each chunk 3× longer than idleMs still gets the whole answer", async () => {
+    handler = (_q, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      // Every frame at once: whatever waits between chunks is the consumer.
+      res.end(
+        '{"model":"m","message":{"role":"assistant","content":"a"},"done":false}\n' +
+          '{"model":"m","message":{"role":"assistant","content":"b"},"done":false}\n' +
+          '{"model":"m","message":{"role":"assistant","content":"c"},"done":true,"done_reason":"stop"}\n',
+      );
+    };
+    const adapter = new OllamaAdapter({
+      baseUrl: server.url,
+      model: "m",
+      timeouts: { idleMs: 40 },
+    });
+    const chunks: StreamChunk[] = [];
+    try {
+      for await (const chunk of adapter.stream(hi)) {
+        chunks.push(chunk);
+        await new Promise((resolve) => setTimeout(resolve, 120)); // a slow consumer
+      }
+    } finally {
+      await adapter.close();
+    }
+    expect(chunks.map((c) => c.type)).toEqual(["content", "content", "content", "done"]);
+  });
+});
+
 describe("no limit: undefined, Infinity or above 2^31-1 ms (never a 1 ms timer)", () => {
   it("limits above 2^31-1 ms let a request that takes longer than 5 ms complete", async () => {
     handler = (_q, res) => {

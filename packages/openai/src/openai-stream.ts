@@ -70,6 +70,7 @@ export async function* streamOpenAI(call: OpenAIStreamCall): AsyncGenerator<Stre
             // The caller aborted (or a limit passed) while it held the previous chunk.
             if (deadline.reason !== undefined) throw deadline.error(mapper.errorOptions());
             yield out[next]!;
+            deadline.resume();
           }
         }
         out.length = 0;

@@ -128,6 +128,21 @@ describe("idleMs counts only chunks", () => {
   });
 });
 
+describe("idleMs measures the server, not a consumer that holds a chunk", () => {
+  it("a consumer holding each chunk longer than idleMs still gets the whole answer", async () => {
+    server.answer(sse("t1-openai-text.sse")); // the whole answer at once
+    const adapter = adapterFor(server);
+    const types: string[] = [];
+    for await (const chunk of adapter.stream(hi, { timeouts: { idleMs: 30 } })) {
+      types.push(chunk.type);
+      await new Promise((resolve) => setTimeout(resolve, 60)); // a slow consumer
+    }
+    expect(types.at(-1)).toBe("done");
+    expect(types.filter((type) => type === "content").length).toBeGreaterThan(1);
+    await adapter.close();
+  });
+});
+
 describe("what counts as no limit", () => {
   it("limits above 2³¹−1 ms and Infinity set no timer (a request of > 5 ms still succeeds)", async () => {
     const body = sse("t1-openai-text.sse").body;
