@@ -31,9 +31,9 @@ export interface AttemptInput {
  * One try of one member: its stream, the deadline around it and its breaker permit.
  *
  * - {@link first} waits for the first chunk; `firstChunkMs` runs until then.
- * - {@link next} asks for each later chunk; `idleMs` restarts whenever it is called, so it
- *   measures the member's silence while the chain waits, not the time the consumer holds a chunk
- *   (a hold longer than `idleMs` still ends the stream: core's deadline has no pause).
+ * - {@link next} asks for each later chunk; `idleMs` runs from this call until the chunk
+ *   arrives, so it measures the member's silence while the chain waits, never the time the
+ *   consumer holds a chunk.
  * - {@link explain} turns an error after a fired limit into that limit's timeout error.
  * - The verdict is given once ({@link succeeded} / {@link failed}); {@link close} releases a
  *   permit that got none, aborts the member's request if it is still running and ends its
@@ -86,10 +86,15 @@ export class Attempt {
     return result.value;
   }
 
-  /** The next chunk after the first; `idleMs` counts from this call. */
-  next(): Promise<IteratorResult<StreamChunk>> {
+  /**
+   * The next chunk after the first. `idleMs` counts from this call until the chunk arrives: the
+   * time the consumer holds a chunk before asking again is never taken for a stalled member.
+   */
+  async next(): Promise<IteratorResult<StreamChunk>> {
+    this.#deadline.resume();
+    const result = await this.#iterator.next();
     this.#deadline.chunk();
-    return this.#iterator.next();
+    return result;
   }
 
   /** `error` as the chain reports it: after a fired limit, that limit's timeout error. */

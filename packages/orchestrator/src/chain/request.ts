@@ -1,4 +1,4 @@
-import { AbortedError, type Message, type StreamOptions, type Usage } from "@x/core";
+import { AbortedError, type Message, type StreamOptions } from "@x/core";
 import { StreamDeadline } from "@x/core/http";
 import type { FailedTry } from "../attempt/open-member.js";
 import type { AdapterRef } from "../errors.js";
@@ -132,15 +132,11 @@ export function finalError(request: Request, error: unknown, running: Member | u
   const partial = shown.partial();
   const usage = log.abandonedUsage;
   log.aborted(running?.ref, partial, usage);
-  const aborted: AbortedError & { usage?: Usage } = new AbortedError(
-    `${setup.provider}: request aborted`,
-    {
-      provider: setup.provider,
-      model: setup.model,
-      cause: request.options?.signal?.reason,
-      partial,
-    },
-  );
-  if (usage !== undefined) aborted.usage = usage;
-  return aborted;
+  return new AbortedError(`${setup.provider}: request aborted`, {
+    provider: setup.provider,
+    model: setup.model,
+    cause: request.options?.signal?.reason,
+    partial,
+    usage,
+  });
 }

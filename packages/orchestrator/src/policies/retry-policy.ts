@@ -1,4 +1,10 @@
-import { AbortedError, AdapterError, ModelLoadingTimeoutError, StreamTimeoutError } from "@x/core";
+import {
+  AbortedError,
+  AdapterError,
+  ModelLoadingTimeoutError,
+  StreamTimeoutError,
+  UnavailableError,
+} from "@x/core";
 import { CircuitOpenError } from "../errors.js";
 import type { EventListener } from "../events.js";
 import { type BackoffOptions, backoffDelay, retryAfterOf } from "./backoff.js";
@@ -34,17 +40,27 @@ export const RETRY_DEFAULTS = {
 
 /**
  * The default {@link RetryPolicy.shouldRetry}: a transient failure before any output — a 429
- * that is not an exhausted quota, a 5xx, a 408/409, a connection refused or reset before the
- * response, an error frame before the first chunk. Not a member that went silent
- * (`ModelLoadingTimeoutError`, `StreamTimeoutError`): asking it again would only wait again.
+ * that is not an exhausted quota, a 5xx, a 408/409, a connection reset before the response, an
+ * error frame before the first chunk. Not a member that went silent (`ModelLoadingTimeoutError`,
+ * `StreamTimeoutError`): asking it again would only wait again. Not a refused connection
+ * (`ECONNREFUSED`): nothing listens there, a second try 250 ms later almost never finds a server,
+ * and the next member answers at once; the breaker's health probe notices when it is back.
  */
 export function defaultShouldRetry(error: unknown): boolean {
   if (!AdapterError.isInstance(error) || !error.retryable) return false;
   return !(
     CircuitOpenError.isInstance(error) ||
     ModelLoadingTimeoutError.isInstance(error) ||
-    StreamTimeoutError.isInstance(error)
+    StreamTimeoutError.isInstance(error) ||
+    isConnectionRefused(error)
   );
+}
+
+/** An `UnavailableError` whose cause (undici's, from our adapters) is `ECONNREFUSED`. */
+function isConnectionRefused(error: AdapterError): boolean {
+  if (!UnavailableError.isInstance(error)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return code === "ECONNREFUSED";
 }
 
 /**
