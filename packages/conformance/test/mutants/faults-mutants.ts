@@ -153,8 +153,8 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         REQUEST,
-        "  if (problem !== undefined) throw invalidRequest(problem, context);",
-        '  if (problem !== undefined) throw invalidRequest(problem, context);\n  if (Object.values(options?.timeouts ?? {}).some((ms) => ms > 2 ** 31 - 1))\n    throw invalidRequest("timeouts too large", context);',
+        "  const o: StreamOptions = input.options;",
+        '  const o: StreamOptions = input.options;\n  if (Object.values(o.timeouts ?? {}).some((ms) => ms > 2 ** 31 - 1))\n    throw invalidRequest("timeouts too large", context);',
       ),
     ],
     caughtBy: ["timeout.no-limit"],

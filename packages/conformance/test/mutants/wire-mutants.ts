@@ -95,8 +95,8 @@ export const WIRE_MUTANTS: Mutant[] = [
     patches: [
       patch(
         REQUEST,
-        "messages: messages.map((message, i) => toWireMessage(message, i, context)),",
-        'messages: messages\n      .map((message, i) => toWireMessage(message, i, context))\n      .filter((m) => m.role !== "system"),',
+        "messages: input.messages.map(toWireMessage),",
+        'messages: input.messages.map(toWireMessage).filter((m) => m.role !== "system"),',
       ),
     ],
     caughtBy: ["request.messages"],
@@ -225,12 +225,12 @@ export const WIRE_MUTANTS: Mutant[] = [
   },
   {
     id: "no-content-check",
-    bug: "sends a message whose content is not a string",
+    bug: "checks only that messages is an array, not what is in it",
     patches: [
       patch(
         REQUEST,
-        '  if (typeof m.content !== "string") {\n    throw invalidRequest(`messages[${index}].content must be a string`, context);\n  }\n',
-        "",
+        "const input = checkStreamInput(messages, options, context);",
+        "const input = {\n    ...checkStreamInput(Array.isArray(messages) ? [] : messages, options, context),\n    messages: messages as Message[],\n  };",
       ),
     ],
     caughtBy: ["input.wrong-types"],
@@ -239,7 +239,11 @@ export const WIRE_MUTANTS: Mutant[] = [
     id: "no-timeout-check",
     bug: "does not check timeouts (0, negative, NaN)",
     patches: [
-      patch(REQUEST, "  if (problem !== undefined) throw invalidRequest(problem, context);\n", ""),
+      patch(
+        REQUEST,
+        "const input = checkStreamInput(messages, options, context);",
+        "const input = checkStreamInput(messages, { ...(options as object), timeouts: undefined }, context);\n  input.options = (options ?? {}) as StreamOptions;",
+      ),
     ],
     caughtBy: ["input.invalid-timeouts"],
   },
