@@ -28,9 +28,19 @@ function member(provider: string, script: MockStep[] | MockStep[][]) {
   return createMockAdapter({ provider, model: `${provider}-1`, script });
 }
 
+/** A connection reset before the response: transient, so a chain tries the member again. */
+const reset = (provider: string): MockStep => ({
+  type: "error",
+  error: new UnavailableError(`${provider}: socket hang up`, { provider }),
+});
+
+/** A refused connection, as our adapters report it (chains move on without a retry). */
 const down = (provider: string): MockStep => ({
   type: "error",
-  error: new UnavailableError(`${provider}: connection refused`, { provider }),
+  error: new UnavailableError(`${provider}: connection refused`, {
+    provider,
+    cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+  }),
 });
 
 /** A traced chain over `members` (breakers off unless asked: each test starts clean). */
@@ -123,7 +133,8 @@ describe("chain tracing", () => {
         member("primary", [...textSteps("Bonjour à"), down("primary")]),
         member("backup", [...textSteps("Hello there"), { type: "done" }]),
       ],
-      { midStream: "restart" },
+      // Commit on the first chunk: a failure after it is a visible restart, not a quiet fallback.
+      { midStream: "restart", commitAfter: {} },
       { captureContent: true },
     );
     const chunks = await drain(traced.stream(messages));
@@ -275,7 +286,7 @@ describe("chain tracing", () => {
 
   it("a retry is an event on its attempt; members' servers are on their attempts", async () => {
     const flaky = Object.assign(
-      member("flaky", [[down("flaky")], [...textSteps("second try"), { type: "done" }]]),
+      member("flaky", [[reset("flaky")], [...textSteps("second try"), { type: "done" }]]),
       { baseUrl: "http://gpu-box.lan:11434" },
     );
     const traced = tracedChain([flaky], { retry: { maxRetries: 1, random: () => 0 } });
