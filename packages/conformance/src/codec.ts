@@ -87,6 +87,9 @@ export interface HttpErrorSpec {
   retryAfterSeconds?: number;
 }
 
+/** A sampling option `request.options` can check on the wire (see {@link ConformanceCodec.samplingOptions}). */
+export type SamplingOption = "temperature" | "topP" | "maxTokens" | "stop" | "seed";
+
 /** The request the adapter sent, decoded back into provider-neutral terms. */
 export interface DecodedRequest {
   /** The model field. */
@@ -164,6 +167,19 @@ export interface ConformanceCodec {
    */
   keepAliveFrames?(model: string): string[];
   /**
+   * The sampling options the request can carry and {@link decodeRequest} decodes
+   * (`request.options` checks these). Default: all five. Leave out what the protocol has no field
+   * for (Anthropic: `seed`); the adapter then leaves it off the wire, since `StreamOptions.seed`
+   * is "where supported".
+   */
+  samplingOptions?: readonly SamplingOption[];
+  /**
+   * The headers that carry the API key in this protocol, e.g. `{ "x-api-key": apiKey }`.
+   * Default `{ authorization: "Bearer <apiKey>" }`. The factory's `headers` carry these (so live
+   * mode sends the key the way the real server expects it), and `request.headers` checks them.
+   */
+  authHeaders?(apiKey: string): Record<string, string>;
+  /**
    * A stream that ends because of the token limit in the middle of a tool call: the text and
    * complete tool calls of `scenario`, then `cut` with its argument text as far as it got
    * (`cut.argumentsText` is not valid JSON), then the terminal frame(s) with finish reason
@@ -182,7 +198,8 @@ export interface AdapterFactoryContext {
   /** A secret API key: it must never appear in any error. */
   apiKey: string;
   /**
-   * Headers to send: `authorization: Bearer <apiKey>` and a custom credential header
+   * Headers to send: the API key as the codec's {@link ConformanceCodec.authHeaders} put it
+   * (default `authorization: Bearer <apiKey>`) and a custom credential header
    * (`x-conformance-token`); pass them to the adapter. Neither may appear in any error.
    */
   headers: Record<string, string>;

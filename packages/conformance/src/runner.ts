@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { AIAdapter, Capabilities } from "@x/core";
 import { conformanceCases } from "./cases/all-cases.js";
 import { CAPABILITY_FLAGS } from "./cases/capability-cases.js";
-import type { AdapterFactoryContext, ConformanceOptions } from "./codec.js";
+import type { AdapterFactoryContext, ConformanceCodec, ConformanceOptions } from "./codec.js";
 import { settleWithin } from "./observe.js";
-import { SUITE_MODEL, TOKEN_HEADER } from "./scenarios.js";
+import { authHeaders, SUITE_MODEL, TOKEN_HEADER } from "./scenarios.js";
 import { LoopbackServer } from "./server/loopback-server.js";
 import type { CaseContext, CaseNeed, CaseResult, ConformanceCase, PlannedCase } from "./types.js";
 
@@ -16,13 +16,14 @@ function createSecret(): string {
 }
 
 function factoryContext(
+  codec: ConformanceCodec,
   baseUrl: string,
   model: string,
   apiKey: string,
   token: string,
 ): AdapterFactoryContext {
   const headers: Record<string, string> = {};
-  if (apiKey !== "") headers.authorization = `Bearer ${apiKey}`;
+  if (apiKey !== "") Object.assign(headers, authHeaders(codec, apiKey));
   if (token !== "") headers[TOKEN_HEADER] = token;
   return { baseUrl, model, apiKey, headers };
 }
@@ -31,6 +32,7 @@ function factoryContext(
 export function probeCapabilities(options: ConformanceOptions): Capabilities {
   const adapter = options.create(
     factoryContext(
+      options.codec,
       `http://127.0.0.1:9${options.codec.basePath}`,
       SUITE_MODEL,
       createSecret(),
@@ -146,7 +148,7 @@ export async function executeCase(
     secrets: [apiKey, token].filter((s) => s !== ""),
     adapter(overrides = {}) {
       const adapter = options.create({
-        ...factoryContext(defaultBaseUrl, model, apiKey, token),
+        ...factoryContext(options.codec, defaultBaseUrl, model, apiKey, token),
         ...overrides,
       });
       adapters.push(adapter);

@@ -13,6 +13,11 @@ export const SERVED_MODEL = "conformance-model-2026-01-15";
 /** The custom credential header every adapter is given (a gateway token, say). */
 export const TOKEN_HEADER = "x-conformance-token";
 
+/** The headers that carry the API key: the codec's `authHeaders`, or `Authorization: Bearer`. */
+export function authHeaders(codec: ConformanceCodec, apiKey: string): Record<string, string> {
+  return codec.authHeaders ? codec.authHeaders(apiKey) : { authorization: `Bearer ${apiKey}` };
+}
+
 /** Token counts every text scenario reports. */
 export const USAGE = { inputTokens: 12, outputTokens: 9 } as const;
 
