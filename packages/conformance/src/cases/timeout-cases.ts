@@ -153,6 +153,25 @@ export const timeoutCases: ConformanceCase[] = [
     },
   },
   {
+    id: "timeout.idle-consumer-hold",
+    title: `a consumer that holds its first two chunks longer than idleMs (${IDLE_MS} ms) each still gets the whole answer: idleMs measures the server, not the consumer`,
+    needs: [],
+    async run(ctx) {
+      const scenario = textScenario();
+      serveScenario(ctx, scenario); // the whole answer at once: every wait is the consumer's
+      const holdMs = Math.round(IDLE_MS * 1.5);
+      const outcome = await run(ctx, ctx.adapter(), {
+        options: { timeouts: { idleMs: IDLE_MS } },
+        withinMs: 2 * holdMs + 3_000,
+        onChunk: (_chunk, index) =>
+          index >= 2
+            ? undefined
+            : new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), holdMs)),
+      });
+      expectAnswer(ctx, outcome, scenario, "a consumer holding each chunk longer than idleMs");
+    },
+  },
+  {
     id: "timeout.total",
     title: `a stream still dripping after totalMs (${TOTAL_MS} ms) throws StreamTimeoutError (total), although no gap reaches idleMs`,
     needs: [],

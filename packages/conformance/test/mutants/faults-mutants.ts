@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: mutations are source code with template strings in it
 import {
   bodyTimer,
+  CORE_IN_STREAM,
   ERROR,
   FRAME,
   httpMutation,
@@ -121,7 +122,7 @@ export const FAULT_MUTANTS: Mutant[] = [
     id: "idle-byte-timer",
     bug: "runs its own idle timer (half of idleMs) that any body byte restarts, keep-alives included",
     patches: bodyTimer("every", "idleMs"),
-    caughtBy: ["timeout.idle-mid-stream"],
+    caughtBy: ["timeout.idle-mid-stream", "timeout.idle-consumer-hold"],
   },
   {
     id: "keep-alive-resets-idle",
@@ -134,6 +135,44 @@ export const FAULT_MUTANTS: Mutant[] = [
       ),
     ],
     caughtBy: ["timeout.idle-keep-alive"],
+  },
+  {
+    id: "idle-checked-on-frames",
+    bug: "checks idleMs only when a frame arrives, so a server that falls completely silent is never caught",
+    patches: [
+      CORE_IN_STREAM,
+      patch(
+        STREAM,
+        "  let body: ResponseBody | undefined;",
+        "  let body: ResponseBody | undefined;\n  let waitingSince: number | undefined;",
+      ),
+      patch(
+        STREAM,
+        "      for (const event of events) {",
+        `      for (const event of events) {
+        const idleMs = chat.timeouts.idleMs;
+        if (waitingSince !== undefined && idleMs !== undefined && performance.now() - waitingSince > idleMs)
+          throw new core.StreamTimeoutError("idle", { ...context, partial: answer.partial(), timeoutMs: idleMs, phase: "idle" });`,
+      ),
+      patch(
+        STREAM,
+        "          yield chunk;\n          // The idle clock runs only while the consumer waits: holding a chunk is not a stall.\n          deadline.resume();",
+        "          yield chunk;\n          waitingSince = performance.now();",
+      ),
+    ],
+    caughtBy: ["timeout.idle-mid-stream"],
+  },
+  {
+    id: "idle-counts-consumer-hold",
+    bug: "restarts the idle clock before handing out a chunk, so the time the consumer holds it counts as the server's silence",
+    patches: [
+      patch(
+        STREAM,
+        "          yield chunk;\n          // The idle clock runs only while the consumer waits: holding a chunk is not a stall.\n          deadline.resume();",
+        "          deadline.resume();\n          yield chunk;",
+      ),
+    ],
+    caughtBy: ["timeout.idle-consumer-hold"],
   },
   {
     id: "ignores-total",
