@@ -15,6 +15,8 @@ export interface CliArgs {
   sim: boolean;
   tools: boolean;
   think: boolean;
+  /** `--trace`: print each request's spans (OpenTelemetry) on stderr. */
+  trace: boolean;
   host?: string;
   port?: number;
   faults?: ScenarioFault[];
@@ -50,6 +52,8 @@ Options
   --sim                use the built-in simulators even when a real server is reachable
   --tools              chat: offer demo tools (get_weather, get_time) and run the calls
   --think              chat: ask the model to show its reasoning
+  --trace              print each request's OpenTelemetry spans on stderr, one line per span
+                       (OTEL_EXPORTER_OTLP_ENDPOINT set: spans are also sent there over OTLP/HTTP)
   --host HOST, --port N  where serve listens (default 127.0.0.1:8787)
   --fault LIST         scenario: faults to show, comma-separated: ${SCENARIO_FAULTS.join(",")},http-503
                        serve: each member's fault, in chain order: ${MEMBER_FAULTS.join(",")}
@@ -70,6 +74,7 @@ const OPTIONS = {
   sim: { type: "boolean", default: false },
   tools: { type: "boolean", default: false },
   think: { type: "boolean", default: false },
+  trace: { type: "boolean", default: false },
   host: { type: "string" },
   port: { type: "string" },
   fault: { type: "string" },
@@ -126,6 +131,7 @@ export function parseCli(argv: readonly string[], stdinIsTTY: boolean): CliArgs 
     sim: values.sim,
     tools: values.tools,
     think: values.think,
+    trace: values.trace,
   };
   if (values.ollama) args.ollama = values.ollama;
   if (values.openai) args.openai = values.openai;

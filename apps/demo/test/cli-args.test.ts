@@ -35,6 +35,12 @@ describe("parseCli", () => {
     });
   });
 
+  it("reads --trace for every command (off by default)", () => {
+    expect(parseCli(["scenario"], false).trace).toBe(false);
+    for (const command of ["chat", "serve", "scenario"])
+      expect(parseCli([command, "--trace"], false).trace).toBe(true);
+  });
+
   it("validates faults, ports and commands", () => {
     expect(parseCli(["scenario", "--fault", "hang,refuse"], false).faults).toEqual([
       "hang",

@@ -1,5 +1,5 @@
 import { request } from "node:http";
-import { SseDecoder, type SseEvent } from "@x/core";
+import { SseDecoder, type SseEvent } from "@x/core/http";
 
 /** A whole HTTP answer. */
 export interface HttpAnswer {

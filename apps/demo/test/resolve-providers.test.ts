@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { resolveProviders } from "../src/providers/resolve-providers.js";
+import { providerTargets, resolveProviders } from "../src/providers/resolve-providers.js";
 import { startOllamaSim } from "../src/sim/ollama-sim.js";
 
 const saved = { ...process.env };
@@ -35,5 +35,34 @@ describe("resolveProviders", () => {
     } finally {
       await providers.close();
     }
+  });
+});
+
+describe("providerTargets (the defaults resolveProviders and serve's fault proxies share)", () => {
+  it("reads flags first, then the environment, then the defaults", () => {
+    expect(providerTargets({}, {})).toEqual({ ollama: { url: "http://127.0.0.1:11434" } });
+    expect(providerTargets({}, { OLLAMA_HOST: "10.0.0.2:11434" }).ollama.url).toBe(
+      "http://10.0.0.2:11434",
+    );
+    expect(providerTargets({}, { OLLAMA_HOST: "https://gpu.local" }).ollama.url).toBe(
+      "https://gpu.local",
+    );
+    expect(providerTargets({ ollama: "http://o:1" }, { OLLAMA_HOST: "x:2" }).ollama.url).toBe(
+      "http://o:1",
+    );
+    // A key alone means OpenAI's own API; a base URL alone needs no key.
+    expect(providerTargets({}, { OPENAI_API_KEY: "sk-env" }).openai).toEqual({
+      url: "https://api.openai.com/v1",
+      apiKey: "sk-env",
+    });
+    expect(providerTargets({}, { OPENAI_BASE_URL: "http://127.0.0.1:8080/v1" }).openai).toEqual({
+      url: "http://127.0.0.1:8080/v1",
+    });
+    expect(
+      providerTargets(
+        { openai: "http://v:8000/v1", apiKey: "sk-flag" },
+        { OPENAI_BASE_URL: "http://env/v1", OPENAI_API_KEY: "sk-env" },
+      ).openai,
+    ).toEqual({ url: "http://v:8000/v1", apiKey: "sk-flag" });
   });
 });

@@ -1,5 +1,10 @@
 import { buildChain } from "../providers/build-chain.js";
-import { type ProviderFlags, resolveProviders } from "../providers/resolve-providers.js";
+import {
+  type ProviderFlags,
+  providerTargets,
+  resolveProviders,
+} from "../providers/resolve-providers.js";
+import { createDemoTracing } from "../telemetry/demo-tracing.js";
 import { createChatInput, type InputStream } from "../terminal/chat-input.js";
 import { HELP, runChatSession } from "../terminal/chat-session.js";
 import { formatEvent } from "../terminal/format-event.js";
@@ -14,12 +19,16 @@ export interface ChatOptions extends ProviderFlags {
   tools?: boolean;
   /** Ask for reasoning (`think: true`). */
   think?: boolean;
+  /** `--trace`: print each answer's spans (the request and its attempts) on `streams.trace`. */
+  trace?: boolean;
 }
 
 /** Where the chat reads and writes. Default: the process's stdin and stdout. */
 export interface ChatStreams {
   input: InputStream;
   output: Output;
+  /** Where `--trace` prints spans. Default: stderr. */
+  trace?: Output;
 }
 
 /**
@@ -34,33 +43,55 @@ export async function runChat(
 ): Promise<void> {
   const style = createStyle(wantsColor(streams.output));
   const out = new LineWriter(streams.output);
-  const providers = await resolveProviders(options);
-  const input = createChatInput(streams.input, streams.output);
+  const traceOut = streams.trace ?? process.stderr;
+  const tracing = createDemoTracing({
+    ...(options.trace
+      ? {
+          // The answer's line is ended first, so that a trace never lands inside it.
+          print: (text: string) => {
+            out.endLine();
+            traceOut.write(text);
+          },
+          style: createStyle(wantsColor(traceOut)),
+        }
+      : {}),
+    secrets: [providerTargets(options).openai?.apiKey ?? ""],
+  });
   try {
-    for (const note of providers.notes) out.line(style.dim(note));
-    const chain = buildChain(providers.adapters, {
-      ...(options.noFallback ? { noFallback: true } : {}),
-      onEvent: (event) => {
-        // Attempts and successes would repeat the done line; a cancel prints "(stopped)".
-        if (event.type !== "attempt" && event.type !== "success" && event.type !== "abort")
-          out.line(formatEvent(event, style));
-      },
-    });
-    const order = providers.adapters.map((adapter) => `${adapter.provider}/${adapter.model}`);
-    const route =
-      options.noFallback || order.length === 1 ? order[0] : `fallback chain: ${order.join(" → ")}`;
-    out.line(`${style.bold("x-demo chat")} · ${route}`);
-    out.line(style.dim(HELP));
-    await runChatSession({
-      adapter: chain,
-      input,
-      out,
-      style,
-      ...(options.tools ? { tools: true } : {}),
-      ...(options.think ? { think: true } : {}),
-    });
+    const providers = await resolveProviders(options);
+    const input = createChatInput(streams.input, streams.output);
+    try {
+      for (const note of providers.notes) out.line(style.dim(note));
+      if (tracing.enabled) out.line(style.dim(`Tracing: ${tracing.destinations.join(", ")}`));
+      const chain = buildChain(providers.adapters, {
+        ...(options.noFallback ? { noFallback: true } : {}),
+        tracing,
+        onEvent: (event) => {
+          // Attempts and successes would repeat the done line; a cancel prints "(stopped)".
+          if (event.type !== "attempt" && event.type !== "success" && event.type !== "abort")
+            out.line(formatEvent(event, style));
+        },
+      });
+      const order = providers.adapters.map((adapter) => `${adapter.provider}/${adapter.model}`);
+      const route =
+        options.noFallback || order.length === 1
+          ? order[0]
+          : `fallback chain: ${order.join(" → ")}`;
+      out.line(`${style.bold("x-demo chat")} · ${route}`);
+      out.line(style.dim(HELP));
+      await runChatSession({
+        adapter: chain,
+        input,
+        out,
+        style,
+        ...(options.tools ? { tools: true } : {}),
+        ...(options.think ? { think: true } : {}),
+      });
+    } finally {
+      input.close();
+      await providers.close(); // closes every adapter (the chain holds nothing else)
+    }
   } finally {
-    input.close();
-    await providers.close(); // closes every adapter (the chain holds nothing else)
+    await tracing.shutdown(); // prints what is pending, sends the last OTLP batch
   }
 }

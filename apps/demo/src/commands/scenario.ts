@@ -3,13 +3,15 @@ import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import { createFallbackChain } from "@x/orchestrator";
 import type { RunningServer } from "../http/listen.js";
+import { CHAIN_MODEL } from "../providers/build-chain.js";
 import { startOllamaSim } from "../sim/ollama-sim.js";
 import { startOpenAISim } from "../sim/openai-sim.js";
 import type { SimFault } from "../sim/sim-fault.js";
+import { createDemoTracing, type DemoTracing } from "../telemetry/demo-tracing.js";
 import { describeError, formatEvent } from "../terminal/format-event.js";
 import { LineWriter, type Output } from "../terminal/line-writer.js";
 import { renderStream } from "../terminal/render-stream.js";
-import type { Style } from "../terminal/style.js";
+import { createStyle, type Style, wantsColor } from "../terminal/style.js";
 
 /** The failures the scenario can inject into the primary. */
 export type ScenarioFault =
@@ -46,6 +48,8 @@ export interface ScenarioOptions {
   tokenDelayMs?: number;
   /** How long the chain waits for the primary's first byte. Default 1000 ms. */
   firstChunkMs?: number;
+  /** `--trace`: where to print each request's spans (the CLI: stderr). Default: not printed. */
+  trace?: Output;
 }
 
 /** The outcome of one fault's run. */
@@ -63,11 +67,10 @@ async function runOne(
   fault: ScenarioFault,
   secondaryServer: RunningServer,
   options: ScenarioOptions,
-  index: number,
-  count: number,
+  run: { out: LineWriter; tracing: DemoTracing; index: number; count: number },
 ): Promise<ScenarioResult> {
   const { style } = options;
-  const out = new LineWriter(options.out);
+  const { out, tracing, index, count } = run;
   out.write(`\n${style.bold(`Scenario ${index}/${count}: ${TITLES[fault]}`)}\n`);
   const held = fault === "die-before-commit";
   const primaryServer = await startOllamaSim({
@@ -88,14 +91,17 @@ async function runOne(
   );
   out.write(style.dim(`  secondary openai/sim-gpt   at ${secondaryServer.url}/v1\n`));
   // The primary gets a first-chunk budget (a local model may be loading); past it, fall back.
-  const chain: AIAdapter = createFallbackChain([{ adapter: primary, firstChunkMs }, secondary], {
-    midStream: "restart",
-    // Holding the first 200 characters back lets an early failure fall back invisibly; the
-    // other scenarios commit at the first chunk (not the chain's default window), so a death
-    // mid-stream shows the visible restart.
-    commitAfter: held ? { chars: 200 } : {},
-    onEvent: (event) => out.line(formatEvent(event, style)),
-  });
+  const chain: AIAdapter = tracing.chain(
+    createFallbackChain([{ adapter: primary, firstChunkMs }, secondary], {
+      model: CHAIN_MODEL, // its spans read `chat chain`, not the primary's model name
+      midStream: "restart",
+      // Holding the first 200 characters back lets an early failure fall back invisibly; the
+      // other scenarios commit at the first chunk (not the chain's default window), so a death
+      // mid-stream shows the visible restart.
+      commitAfter: held ? { chars: 200 } : {},
+      onEvent: tracing.listener((event) => out.line(formatEvent(event, style))),
+    }),
+  );
   const started = performance.now();
   try {
     out.write(style.dim("  answer:\n"));
@@ -134,21 +140,46 @@ async function runOne(
  */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult[]> {
   const faults = options.faults ?? SCENARIO_FAULTS;
-  const { out, style } = options;
+  const { style } = options;
+  const out = new LineWriter(options.out);
+  const traceOut = options.trace;
+  const tracing = createDemoTracing(
+    traceOut
+      ? {
+          // The answer's line is ended first, so that a trace never lands inside it.
+          print: (text) => {
+            out.endLine();
+            traceOut.write(text);
+          },
+          style: createStyle(wantsColor(traceOut)),
+        }
+      : {},
+  );
   out.write(
     `${style.bold("x-demo scenario")}: a fallback chain surviving failures, using built-in SIMULATED servers on 127.0.0.1\n`,
   );
-  const secondaryServer = await startOpenAISim({
-    apiKey: "sk-sim",
-    ...(options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {}),
-  });
   const results: ScenarioResult[] = [];
   try {
-    for (const [index, fault] of faults.entries()) {
-      results.push(await runOne(fault, secondaryServer, options, index + 1, faults.length));
+    const secondaryServer = await startOpenAISim({
+      apiKey: "sk-sim",
+      ...(options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {}),
+    });
+    try {
+      for (const [index, fault] of faults.entries()) {
+        results.push(
+          await runOne(fault, secondaryServer, options, {
+            out,
+            tracing,
+            index: index + 1,
+            count: faults.length,
+          }),
+        );
+      }
+    } finally {
+      await secondaryServer.close();
     }
   } finally {
-    await secondaryServer.close();
+    await tracing.shutdown(); // prints what is pending, sends the last OTLP batch
   }
   const passed = results.filter((result) => result.passed).length;
   out.write(

@@ -4,9 +4,10 @@ import type { Fault } from "../faults/fault-proxy.js";
 import { type ProxiedMember, resolveProxiedMembers } from "../faults/proxied-members.js";
 import type { RunningServer } from "../http/listen.js";
 import { CHAIN_MODEL } from "../providers/build-chain.js";
-import type { ProviderFlags } from "../providers/resolve-providers.js";
+import { type ProviderFlags, providerTargets } from "../providers/resolve-providers.js";
+import { createDemoTracing, type DemoTracing } from "../telemetry/demo-tracing.js";
 import { formatEvent } from "../terminal/format-event.js";
-import { createStyle, wantsColor } from "../terminal/style.js";
+import { createStyle, type Style, wantsColor } from "../terminal/style.js";
 import { ChainMonitor } from "../web/chain-monitor.js";
 import { startDemoServer } from "../web/demo-server.js";
 
@@ -20,18 +21,18 @@ export interface ServeOptions extends ProviderFlags {
   port?: number;
   /** `--fault LIST`: the fault each member starts with, in chain order (`none` for a healthy one). */
   memberFaults?: Fault[];
+  /** `--trace`: print each request's spans (the request and its attempts) on stderr. */
+  trace?: boolean;
 }
 
 /**
  * `serve` could not start (the port is taken, the address is not ours...). Its message is one
- * line for the user; it carries no stack, because it is not a bug of the demo.
+ * line for the user, which the CLI prints alone: it is not a bug of the demo.
  */
 export class ServeStartError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ServeStartError";
-    // The CLI prints `stack ?? message` for an unexpected failure; this one is expected.
-    this.stack = message;
   }
 }
 
@@ -57,10 +58,11 @@ function listenProblem(error: unknown, host: string, port: number): string {
 function buildServeChain(
   members: readonly ProxiedMember[],
   onEvent: (event: OrchestratorEvent) => void,
+  tracing: DemoTracing,
 ): { adapter: AIAdapter; chain?: FallbackChain } {
   const [first] = members;
   if (!first) throw new Error("No adapter to use");
-  if (members.length === 1) return { adapter: first.adapter };
+  if (members.length === 1) return { adapter: tracing.adapter(first.adapter) };
   const chain = createFallbackChain(
     members.map((member) =>
       member.simulated
@@ -68,21 +70,39 @@ function buildServeChain(
         : member.adapter,
     ),
     // The gateway routes this name (and `default`) to the whole chain, a member's model to it alone.
-    { model: CHAIN_MODEL, midStream: "restart", onEvent },
+    { model: CHAIN_MODEL, midStream: "restart", onEvent: tracing.listener(onEvent) },
   );
-  return { adapter: chain, chain };
+  return { adapter: tracing.chain(chain), chain };
 }
 
 /**
  * Serves the web chat and the OpenAI-compatible gateway until SIGINT/SIGTERM, logging the
- * chain's events to stderr. Every member is reached through a fault proxy, so the page's fault
- * buttons (and `--fault`) can break it. Throws {@link ServeStartError}, with everything already
- * closed, when the server cannot listen.
+ * chain's events to stderr (and, with `trace`, each request's spans). Every member is reached
+ * through a fault proxy, so the page's fault buttons (and `--fault`) can break it. Throws
+ * {@link ServeStartError}, with everything already closed, when the server cannot listen.
  */
 export async function runServe(options: ServeOptions): Promise<void> {
   const style = createStyle(wantsColor(process.stderr));
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 8787;
+  const tracing = createDemoTracing({
+    ...(options.trace ? { print: (text: string) => process.stderr.write(text), style } : {}),
+    secrets: [providerTargets(options).openai?.apiKey ?? ""],
+  });
+  try {
+    await serveUntilSignal(options, host, port, style, tracing);
+  } finally {
+    await tracing.shutdown(); // prints what is pending, sends the last OTLP batch
+  }
+}
+
+async function serveUntilSignal(
+  options: ServeOptions,
+  host: string,
+  port: number,
+  style: Style,
+  tracing: DemoTracing,
+): Promise<void> {
   const found = await resolveProxiedMembers({
     ...options,
     ...(options.memberFaults ? { faults: options.memberFaults } : {}),
@@ -99,10 +119,14 @@ export async function runServe(options: ServeOptions): Promise<void> {
     members,
     ...(members.length > 1 ? { breakerStates: () => chain?.breakerStates() ?? [] } : {}),
   });
-  const built = buildServeChain(members, (event) => {
-    process.stderr.write(`${formatEvent(event, style)}\n`);
-    monitor.onEvent(event);
-  });
+  const built = buildServeChain(
+    members,
+    (event) => {
+      process.stderr.write(`${formatEvent(event, style)}\n`);
+      monitor.onEvent(event);
+    },
+    tracing,
+  );
   chain = built.chain;
   const order = members.map((member) => `${member.adapter.provider}/${member.adapter.model}`);
   const route = order.join(" → ");
@@ -132,6 +156,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       ...(faults.length > 0 ? [`  faults:          ${faults.join(", ")}`] : []),
       `  try: curl -N ${server.url}/v1/chat/completions -H 'content-type: application/json' \\`,
       `         -d '{"model":"default","stream":true,"messages":[{"role":"user","content":"hi"}]}'`,
+      ...(tracing.enabled ? [`  tracing:         ${tracing.destinations.join(", ")}`] : []),
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),

@@ -1,7 +1,11 @@
 import type { AIAdapter } from "@x/core";
 import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
-import { type ProviderFlags, resolveProviders } from "../providers/resolve-providers.js";
+import {
+  type ProviderFlags,
+  providerTargets,
+  resolveProviders,
+} from "../providers/resolve-providers.js";
 import { startOllamaSim } from "../sim/ollama-sim.js";
 import { startOpenAISim } from "../sim/openai-sim.js";
 import { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
@@ -45,24 +49,6 @@ export function viaProxy(serverUrl: string, proxy: FaultProxy): string {
   return url.href.replace(/\/+$/, "");
 }
 
-// The same defaults resolveProviders applies: the proxies must sit in front of the servers it
-// would pick.
-function ollamaTarget(flags: ProviderFlags): string {
-  if (flags.ollama) return flags.ollama;
-  const host = process.env.OLLAMA_HOST;
-  if (host) return /^https?:\/\//.test(host) ? host : `http://${host}`;
-  return "http://127.0.0.1:11434";
-}
-
-function openaiTarget(flags: ProviderFlags): string | undefined {
-  const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
-  return (
-    flags.openai ??
-    process.env.OPENAI_BASE_URL ??
-    (apiKey ? "https://api.openai.com/v1" : undefined)
-  );
-}
-
 async function closeAll(members: readonly { adapter: AIAdapter; proxy: FaultProxy }[]) {
   await Promise.all(members.map((member) => member.adapter.close?.()));
   await Promise.all(members.map((member) => member.proxy.close()));
@@ -80,8 +66,10 @@ export async function resolveProxiedMembers(
   const faultOf = (index: number): Fault => faults[index] ?? "none";
   const notes: string[] = [];
   if (!options.sim) {
-    const ollamaServer = ollamaTarget(options);
-    const openaiServer = openaiTarget(options);
+    // The servers resolveProviders would pick: the proxies sit in front of exactly those.
+    const targets = providerTargets(options);
+    const ollamaServer = targets.ollama.url;
+    const openaiServer = targets.openai?.url;
     const ollamaProxy = await startFaultProxy({ target: ollamaServer });
     const openaiProxy = openaiServer ? await startFaultProxy({ target: openaiServer }) : undefined;
     const found = await resolveProviders({

@@ -20,11 +20,6 @@ export interface GatewayOptions {
    * {@link routeModel}).
    */
   adapter: AIAdapter;
-  /**
-   * Model ids listed by `GET /v1/models`. Default: exactly the names the gateway routes
-   * ({@link routableModels}), which is what a client should see.
-   */
-  models?: () => Promise<string[]>;
 }
 
 function sendError(res: ServerResponse, error: unknown): void {
@@ -155,16 +150,10 @@ export async function handleGatewayRequest(
     return true;
   }
   if (path === "/v1/models" && req.method === "GET") {
-    let ids: string[];
-    try {
-      ids = options.models ? await options.models() : routableModels(options.adapter);
-    } catch (error) {
-      sendError(res, error);
-      return true;
-    }
+    // Exactly the names the gateway routes, not what the upstream has installed.
     sendJson(res, 200, {
       object: "list",
-      data: [...new Set(ids)].map((id) => ({
+      data: routableModels(options.adapter).map((id) => ({
         id,
         object: "model",
         created: 0,

@@ -1,5 +1,6 @@
 import type { AIAdapter } from "@x/core";
 import { createFallbackChain, type OrchestratorEvent } from "@x/orchestrator";
+import type { DemoTracing } from "../telemetry/demo-tracing.js";
 
 /** How the demo combines its adapters. */
 export interface BuildChainOptions {
@@ -7,6 +8,8 @@ export interface BuildChainOptions {
   noFallback?: boolean;
   /** Receives the chain's attempt / failure / fallback / success events. */
   onEvent?: (event: OrchestratorEvent) => void;
+  /** Records spans of every request (`--trace`, OTLP); see `createDemoTracing`. */
+  tracing?: DemoTracing;
 }
 
 /** The chain's `model` name: the gateway routes it (and `default`) to the whole chain. */
@@ -16,7 +19,8 @@ export const CHAIN_MODEL = "chain";
  * Wraps the adapters in a fallback chain named {@link CHAIN_MODEL} (a name of its own, so that a
  * member's model name can address that member alone through the gateway). The demo restarts
  * visibly after a mid-stream failure (`midStream: "restart"`): the reader sees a reset marker
- * and the next provider's whole answer, never a silent splice.
+ * and the next provider's whole answer, never a silent splice. With `tracing`, each request is a
+ * span with a child span per attempt (a lone adapter: one span per request).
  */
 export function buildChain(
   adapters: readonly AIAdapter[],
@@ -24,10 +28,13 @@ export function buildChain(
 ): AIAdapter {
   const [first] = adapters;
   if (!first) throw new Error("No adapter to use");
-  if (options.noFallback || adapters.length === 1) return first;
-  return createFallbackChain([...adapters], {
+  const { tracing } = options;
+  if (options.noFallback || adapters.length === 1) return tracing ? tracing.adapter(first) : first;
+  const onEvent = tracing ? tracing.listener(options.onEvent) : options.onEvent;
+  const chain = createFallbackChain([...adapters], {
     model: CHAIN_MODEL,
     midStream: "restart",
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(onEvent ? { onEvent } : {}),
   });
+  return tracing ? tracing.chain(chain) : chain;
 }

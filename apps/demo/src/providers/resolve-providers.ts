@@ -39,11 +39,36 @@ export interface ResolvedProviders {
 
 const HEALTH_TIMEOUT_MS = 1500;
 
-function ollamaUrl(flags: ProviderFlags): string {
-  if (flags.ollama) return flags.ollama;
-  const host = process.env.OLLAMA_HOST;
-  if (host) return /^https?:\/\//.test(host) ? host : `http://${host}`;
-  return "http://127.0.0.1:11434";
+/** Where the real servers are looked for, from the flags and the environment. */
+export interface ProviderTargets {
+  /** Ollama: `--ollama`, else `OLLAMA_HOST` (a bare host:port gets `http://`), else 127.0.0.1:11434. */
+  ollama: { url: string };
+  /**
+   * An OpenAI-compatible server: `--openai`, else `OPENAI_BASE_URL`, else OpenAI's own API when a
+   * key is given (`--api-key` or `OPENAI_API_KEY`); absent when none of them is set.
+   */
+  openai?: { url: string; apiKey?: string };
+}
+
+/**
+ * The one place for the demo's server defaults: `resolveProviders` health-checks these URLs, and
+ * `serve` puts its fault proxies in front of the same ones.
+ */
+export function providerTargets(
+  flags: ProviderFlags,
+  env: Record<string, string | undefined> = process.env,
+): ProviderTargets {
+  const host = env.OLLAMA_HOST;
+  const ollama =
+    flags.ollama ||
+    (host ? (/^https?:\/\//.test(host) ? host : `http://${host}`) : "http://127.0.0.1:11434");
+  const apiKey = flags.apiKey ?? env.OPENAI_API_KEY;
+  const openai =
+    flags.openai ?? env.OPENAI_BASE_URL ?? (apiKey ? "https://api.openai.com/v1" : undefined);
+  return {
+    ollama: { url: ollama },
+    ...(openai ? { openai: { url: openai, ...(apiKey ? { apiKey } : {}) } } : {}),
+  };
 }
 
 async function pickOllamaModel(
@@ -69,12 +94,11 @@ export async function resolveProviders(flags: ProviderFlags): Promise<ResolvedPr
   const notes: string[] = [];
   const adapters: AIAdapter[] = [];
   if (!flags.sim) {
-    const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
-    const openaiRoot =
-      flags.openai ??
-      process.env.OPENAI_BASE_URL ??
-      (apiKey ? "https://api.openai.com/v1" : undefined);
-    const probeOllama = new OllamaAdapter({ baseUrl: ollamaUrl(flags), model: "probe" });
+    const targets = providerTargets(flags);
+    const ollamaUrl = targets.ollama.url;
+    const openaiRoot = targets.openai?.url;
+    const apiKey = targets.openai?.apiKey;
+    const probeOllama = new OllamaAdapter({ baseUrl: ollamaUrl, model: "probe" });
     const openai = openaiRoot
       ? new OpenAIAdapter({
           baseUrl: openaiRoot,
@@ -89,15 +113,13 @@ export async function resolveProviders(flags: ProviderFlags): Promise<ResolvedPr
     if (ollamaUp) {
       const model = await pickOllamaModel(probeOllama, flags.ollamaModel ?? flags.model);
       if (model) {
-        adapters.push(new OllamaAdapter({ baseUrl: ollamaUrl(flags), model }));
-        notes.push(`Ollama at ${ollamaUrl(flags)} (model ${model})`);
+        adapters.push(new OllamaAdapter({ baseUrl: ollamaUrl, model }));
+        notes.push(`Ollama at ${ollamaUrl} (model ${model})`);
       } else {
-        notes.push(
-          `Ollama at ${ollamaUrl(flags)} has no models (try: ollama pull llama3.2); not used`,
-        );
+        notes.push(`Ollama at ${ollamaUrl} has no models (try: ollama pull llama3.2); not used`);
       }
     } else {
-      notes.push(`Ollama not reachable at ${ollamaUrl(flags)}`);
+      notes.push(`Ollama not reachable at ${ollamaUrl}`);
     }
     await probeOllama.close?.();
     if (openai && openaiUp) {

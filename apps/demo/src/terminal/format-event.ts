@@ -58,5 +58,11 @@ export function formatEvent(event: OrchestratorEvent, style: Style): string {
       return style.green(
         `  ✓ served by ${name(event.adapter)} after ${event.attempts} attempt(s), ${Math.round(event.elapsedMs)} ms`,
       );
+    default: {
+      // Events of features the demo does not set up (a shared breaker store, replica pools),
+      // or newer than this list: named, never dropped.
+      const other = event as { type: string; adapter?: AdapterRef };
+      return style.dim(`  · ${other.type}${other.adapter ? ` (${name(other.adapter)})` : ""}`);
+    }
   }
 }

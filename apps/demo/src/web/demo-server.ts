@@ -12,8 +12,6 @@ import { handleWebChat } from "./web-chat.js";
 export interface DemoServerOptions {
   /** Answers every chat (normally a fallback chain). */
   adapter: AIAdapter;
-  /** Models listed by `GET /v1/models`. Default: the gateway's. */
-  models?: () => Promise<string[]>;
   /** One line shown on the web page ("Ollama + OpenAI", "simulated servers"...). */
   description?: string;
   /** Members' health, breakers and faults for the page's side panel, and per-request chain events. */
@@ -66,10 +64,7 @@ async function setFault(
  * `POST /api/faults`, and the OpenAI-compatible gateway under `/v1`. Uses only `node:http`.
  */
 export async function startDemoServer(options: DemoServerOptions): Promise<RunningServer> {
-  const gateway = {
-    adapter: options.adapter,
-    ...(options.models ? { models: options.models } : {}),
-  };
+  const gateway = { adapter: options.adapter };
   const page = new Map(readPageFiles().map((file) => [file.path, file]));
   const { monitor } = options;
   return listen(
