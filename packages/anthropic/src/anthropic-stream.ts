@@ -1,0 +1,133 @@
+import type { StreamChunk, StreamOptions, Timeouts } from "@x/core";
+import { SseDecoder, type SseEvent, StreamDeadline } from "@x/core/http";
+import { type Dispatcher, request } from "undici";
+import { AnthropicAnswer } from "./anthropic-answer.js";
+import { AnthropicProtocolError } from "./anthropic-errors.js";
+import { buildAnthropicRequest } from "./build-anthropic-request.js";
+import { type ErrorContext, mapAnthropicError, readHttpError } from "./map-anthropic-error.js";
+import { mapAnthropicEvent, parseAnthropicEvent } from "./map-anthropic-frame.js";
+
+/** Everything one chat stream needs from the adapter. @internal */
+export interface AnthropicStreamInput {
+  /** The full `/v1/messages` URL. */
+  url: string;
+  headers: Record<string, string>;
+  dispatcher: Dispatcher;
+  /** The adapter's default limits (per-call `timeouts` override them field by field). */
+  timeouts: Timeouts | undefined;
+  /** `max_tokens` when the call sets no `maxTokens`. */
+  maxTokens: number;
+  maxFrameSize: number;
+  context: ErrorContext;
+}
+
+type ResponseBody = Dispatcher.ResponseData["body"];
+
+/**
+ * Runs one Messages API request and yields its chunks.
+ *
+ * - The input is checked first; bad input throws `InvalidRequestError` and sends nothing.
+ * - One `StreamDeadline` (the caller's signal and the time limits) is the request's signal, so an
+ *   abort or a limit cancels it while waiting for headers as well as mid-body. Only content,
+ *   thinking and tool-call chunks count as progress (`deadline.chunk()` before each `yield`,
+ *   `deadline.resume()` after it): headers, `ping` events, `message_start`, block starts and
+ *   stops, tool-input fragments and signatures do not.
+ * - `for await` over the body pulls one read at a time: the body is read only as fast as the
+ *   consumer pulls chunks (back-pressure). Bytes go through `SseDecoder` (never `setEncoding`,
+ *   nodejs/undici#5002).
+ * - After `message_stop` the generator returns at once: whatever the server does with the rest
+ *   of the body cannot hold the caller. Leaving the loop destroys an unfinished body (its socket
+ *   closes); a finished one has already gone back to the keep-alive pool.
+ * @internal
+ */
+export async function* anthropicStream(
+  input: AnthropicStreamInput,
+  messages: unknown,
+  options: StreamOptions | undefined,
+): AsyncGenerator<StreamChunk, void, undefined> {
+  const { context } = input;
+  const chat = buildAnthropicRequest(
+    messages,
+    options,
+    { timeouts: input.timeouts, maxTokens: input.maxTokens },
+    context,
+  );
+  const answer = new AnthropicAnswer();
+  const deadline = new StreamDeadline(chat.timeouts, options?.signal);
+  let body: ResponseBody | undefined;
+  try {
+    if (deadline.reason !== undefined) throw deadline.error(context);
+    body = await send(input, chat.body, deadline.signal);
+    const decoder = new SseDecoder({
+      maxFrameSize: input.maxFrameSize,
+      createError: (info) =>
+        new AnthropicProtocolError(`${context.provider}: ${info.message}`, {
+          ...context,
+          partial: answer.partial(),
+          reason: info.reason,
+          excerpt: info.excerpt,
+          position: info.position,
+        }),
+    });
+    for await (const events of readEvents(body, decoder)) {
+      for (const event of events) {
+        const frame = parseAnthropicEvent(event, answer, context);
+        for (const chunk of mapAnthropicEvent(frame, answer, context)) {
+          // A limit or the caller's abort may fire while the consumer holds a chunk.
+          if (deadline.reason !== undefined) {
+            throw deadline.error({ ...context, partial: answer.partial() });
+          }
+          if (chunk.type === "done") {
+            yield chunk;
+            return;
+          }
+          deadline.chunk();
+          answer.yielded(chunk);
+          yield chunk;
+          // The idle clock runs only while the consumer waits: holding a chunk is not a stall.
+          deadline.resume();
+        }
+      }
+    }
+    throw new AnthropicProtocolError(
+      `${context.provider}: the stream ended without message_stop (truncated)`,
+      { ...context, partial: answer.partial(), reason: "truncated" },
+    );
+  } catch (error) {
+    throw mapAnthropicError(error, deadline, context, body !== undefined, answer.partial());
+  } finally {
+    deadline.dispose();
+    // Ended: a no-op. Otherwise (done frame, break, error) undici aborts the request, closing
+    // the socket, unless the response had already completed (then the socket is pooled).
+    if (body !== undefined && !body.destroyed) body.destroy();
+  }
+}
+
+/** The body's events, one array per read, then any event the body ended without a blank line. */
+async function* readEvents(
+  body: ResponseBody,
+  decoder: SseDecoder,
+): AsyncGenerator<SseEvent[], void, undefined> {
+  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);
+  yield decoder.end();
+}
+
+/** POSTs the body; a non-2xx answer becomes its `HttpError`. Returns the streaming body. */
+async function send(
+  input: AnthropicStreamInput,
+  body: string,
+  signal: AbortSignal,
+): Promise<ResponseBody> {
+  const response = await request(input.url, {
+    method: "POST",
+    headers: input.headers,
+    body,
+    signal,
+    dispatcher: input.dispatcher,
+    // The deadline owns every time limit; undici's 300 s defaults would cut a slow model.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  if (response.statusCode >= 200 && response.statusCode <= 299) return response.body;
+  throw await readHttpError(response, input.context);
+}
