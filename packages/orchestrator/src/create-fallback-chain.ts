@@ -17,8 +17,8 @@ import type { CircuitState } from "./policies/circuit-breaker.js";
 
 /** An {@link AIAdapter} that serves each request from the first member able to. */
 export interface FallbackChain extends AIAdapter {
-  /** The members as given, with how events name them. */
-  readonly members: readonly { ref: AdapterRef; adapter: AIAdapter }[];
+  /** The members as given, with how events name them and their ids (keys in the `store`). */
+  readonly members: readonly { ref: AdapterRef; id: string; adapter: AIAdapter }[];
   /** Each member's model list (or the error listing failed with), in member order. */
   listModelsByAdapter(options?: ListModelsOptions): Promise<ModelsOfAdapter[]>;
   /** Each member's breaker state (`undefined` for a member without a breaker). */
@@ -58,7 +58,7 @@ export function createFallbackChain(
     provider: setup.provider,
     model: setup.model,
     capabilities: unionCapabilities(members.map((m) => m.adapter.capabilities)),
-    members: members.map((m) => ({ ref: m.ref, adapter: m.adapter })),
+    members: members.map((m) => ({ ref: m.ref, id: m.id, adapter: m.adapter })),
     stream: (messages: Message[], streamOptions?: StreamOptions): AsyncIterable<StreamChunk> =>
       runChain(setup, messages, streamOptions),
     healthCheck: (healthOptions?: HealthCheckOptions) =>
@@ -81,7 +81,7 @@ export function createFallbackChain(
 }
 
 /** True as soon as one member answers healthy; false when all answered otherwise. Never rejects. */
-function anyHealthy(
+export function anyHealthy(
   adapters: readonly AIAdapter[],
   options?: HealthCheckOptions,
 ): Promise<boolean> {

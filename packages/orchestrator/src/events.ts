@@ -80,6 +80,11 @@ export interface BreakerOpenEvent {
   mode?: "rate" | "consecutive";
   /** Rate mode: tries started and failed in the window when it opened. */
   window?: { started: number; failed: number };
+  /**
+   * `"store"`: another process opened it (read from the chain's `store`); `error` is then
+   * undefined and `cooldownMs` is what was left of that process's cooldown. Absent: opened here.
+   */
+  source?: "store";
 }
 
 /** An open breaker asked the member's `healthCheck()` whether it is back. */
@@ -101,6 +106,55 @@ export interface BreakerHalfOpenEvent {
 export interface BreakerCloseEvent {
   type: "breaker-close";
   adapter: AdapterRef;
+  /** `"store"`: another process's trial closed it (read from the chain's `store`). */
+  source?: "store";
+}
+
+/**
+ * The chain's `store` failed or did not answer within its `timeoutMs` for this member (once per
+ * outage). The member's breaker goes on on this process's own state; the store is asked again
+ * after `retryInMs` (backing off up to 5 s).
+ */
+export interface StoreUnavailableEvent {
+  type: "store-unavailable";
+  adapter: AdapterRef;
+  /** The member's key in the store. */
+  id: string;
+  /** The call that failed. */
+  operation: "get" | "open" | "close";
+  error: unknown;
+  retryInMs: number;
+}
+
+/** The chain's `store` answered again for this member after `store-unavailable`. */
+export interface StoreRecoveredEvent {
+  type: "store-recovered";
+  adapter: AdapterRef;
+  /** The member's key in the store. */
+  id: string;
+  /** How long it was unavailable. */
+  downMs: number;
+}
+
+/**
+ * A pool's request was served by the replica `adapter` (after `success`): which host, how the
+ * strategy ranked it for this request, and what the pool knew of it when the request began.
+ */
+export interface ReplicaServedEvent {
+  type: "replica-served";
+  adapter: AdapterRef;
+  /** The replica's id (its provider, model and base URL unless named). */
+  id: string;
+  /** The pool's strategy. */
+  strategy: "least-in-flight" | "round-robin" | "latency";
+  /** 1 when the strategy's first choice served; more when earlier choices failed or were skipped. */
+  rank: number;
+  /** Its open streams when the request began. */
+  inFlight: number;
+  /** Its recent time to first chunk (EWMA), when known. */
+  firstChunkMs: number | undefined;
+  /** Whether the model was loaded on it (Ollama's `/api/ps`); undefined when unknown. */
+  loaded: boolean | undefined;
 }
 
 /** The request was served by `adapter`. */
@@ -155,7 +209,10 @@ export type OrchestratorEvent =
   | BreakerCloseEvent
   | SuccessEvent
   | FailureEvent
-  | AbortEvent;
+  | AbortEvent
+  | StoreUnavailableEvent
+  | StoreRecoveredEvent
+  | ReplicaServedEvent;
 
 /** Receives {@link OrchestratorEvent}s. Exceptions it throws are swallowed. */
 export type EventListener = (event: OrchestratorEvent) => void;

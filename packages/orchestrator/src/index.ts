@@ -4,6 +4,7 @@ export type {
   ChainReport,
   FallbackChainOptions,
   FallbackContext,
+  MemberBreakerOptions,
   MidStreamMode,
 } from "./chain/chain-options.js";
 export { DEFAULT_CONTINUE_INSTRUCTION } from "./chain/continuation.js";
@@ -31,8 +32,11 @@ export type {
   FallbackEvent,
   HedgeEvent,
   OrchestratorEvent,
+  ReplicaServedEvent,
   RetryEvent,
   SkipEvent,
+  StoreRecoveredEvent,
+  StoreUnavailableEvent,
   SuccessEvent,
 } from "./events.js";
 export type { ModelsOfAdapter } from "./list-models.js";
@@ -58,4 +62,19 @@ export {
 } from "./policies/with-circuit-breaker.js";
 export { withRetry } from "./policies/with-retry.js";
 export { type TimeoutPolicy, withTimeouts } from "./policies/with-timeouts.js";
+export { createPool, type ReplicaPool } from "./pool/create-pool.js";
+export {
+  POOL_DEFAULTS,
+  type PoolOptions,
+  type PoolReplica,
+  type PoolStrategy,
+  type ReplicaStatus,
+} from "./pool/pool-options.js";
 export { getChainReport } from "./report.js";
+export {
+  type BreakerStore,
+  type SharedBreakerState,
+  STORE_DEFAULTS,
+} from "./store/breaker-store.js";
+export { defaultMemberId } from "./store/member-id.js";
+export { createMemoryStore } from "./store/memory-store.js";

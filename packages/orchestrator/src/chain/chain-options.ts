@@ -3,14 +3,24 @@ import type { AdapterRef, AttemptFailure, AttemptStage } from "../errors.js";
 import type { EventListener } from "../events.js";
 import type { CircuitBreakerOptions } from "../policies/circuit-breaker.js";
 import type { RetryPolicy } from "../policies/retry-policy.js";
+import type { BreakerStore } from "../store/breaker-store.js";
 
 /** What the chain does when a member fails after its output was committed (made visible). */
 export type MidStreamMode = "error" | "restart" | "continue";
+
+/** A breaker's settings as a chain or pool takes them (its `store` and ids are the chain's). */
+export type MemberBreakerOptions = Omit<CircuitBreakerOptions, "onEvent" | "store" | "id">;
 
 /** Per-member settings; each overrides the chain-wide one of the same name. */
 export interface ChainMemberOptions {
   /** The member. */
   adapter: AIAdapter;
+  /**
+   * A stable name for the member: its key in the `store`, shared by every process that names it
+   * the same. Default: `provider:model@baseUrl` (`provider:model` for an adapter without a
+   * `baseUrl`, such as a nested chain), with `#2`, `#3` appended to repeats within one chain.
+   */
+  id?: string;
   /**
    * Time from starting a try to its first chunk. Default: 10 000 ms while another member could
    * take over, none for the last one (a cold local model may need much longer, and there is
@@ -22,7 +32,7 @@ export interface ChainMemberOptions {
   /** Retries of this member before moving on (`false`: none). Default: the chain's. */
   retry?: RetryPolicy | false;
   /** This member's breaker settings (`false`: no breaker). Default: the chain's. */
-  breaker?: Omit<CircuitBreakerOptions, "onEvent"> | false;
+  breaker?: MemberBreakerOptions | false;
 }
 
 /** A chain member: an adapter, or an adapter with per-member settings. */
@@ -54,7 +64,7 @@ export interface FallbackChainOptions {
   timeouts?: { firstChunkMs?: number; idleMs?: number; totalMs?: number };
   /**
    * Retries of a member before moving on. Default `{ maxRetries: 1 }`: one more try of a 429
-   * (after its `Retry-After`, up to 5 s), a 5xx or a connection refused or reset, never of a
+   * (after its `Retry-After`, up to 5 s), a 5xx or a connection reset (not a refused one), never of a
    * member that went silent. `false`: none.
    */
   retry?: RetryPolicy | false;
@@ -62,7 +72,16 @@ export interface FallbackChainOptions {
    * Circuit breaker per member. Default: rate mode (half the tries of the last 30 s failed, at
    * least 4 tries), health-check probing every 500 ms while open. `false`: none.
    */
-  breaker?: Omit<CircuitBreakerOptions, "onEvent"> | false;
+  breaker?: MemberBreakerOptions | false;
+  /**
+   * Where the members' breakers share their openings and closes with other processes (or other
+   * chains of this one), keyed by each member's `id`: `createRedisStore()` from `@x/redis`, or
+   * `createMemoryStore()`. When one process opens a member's breaker, the others skip the member
+   * within `store.refreshMs` (250 ms) of their next request. Each process still counts failures
+   * on its own, and never waits on the store: when it is unreachable, the breakers go on on local
+   * state (`store-unavailable` event, retried with backoff). Default: none (state per chain).
+   */
+  store?: BreakerStore;
   /**
    * Hold an attempt's output back until it has produced `chars` characters (content + thinking)
    * or `ms` milliseconds have passed since its first chunk, whichever comes first; a failure in

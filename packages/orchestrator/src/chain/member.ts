@@ -3,6 +3,7 @@ import { timeoutsProblem } from "@x/core/http";
 import type { AdapterRef } from "../errors.js";
 import { CircuitBreaker } from "../policies/circuit-breaker.js";
 import { RETRY_DEFAULTS, type RetryPolicy } from "../policies/retry-policy.js";
+import { memberIds } from "../store/member-id.js";
 import type { ChainMember, ChainMemberOptions, FallbackChainOptions } from "./chain-options.js";
 
 /**
@@ -25,6 +26,8 @@ export interface Member {
   adapter: AIAdapter;
   /** How events and errors name it. */
   ref: AdapterRef;
+  /** Its stable id: its key in the chain's `store`. */
+  id: string;
   /** A `firstChunkMs` the user set (member or chain-wide), or undefined for the default rule. */
   firstChunkMs: number | undefined;
   /** Its `idleMs`. */
@@ -44,22 +47,27 @@ export function wireMembers(
   options: FallbackChainOptions,
 ): Member[] {
   checkTimeouts("timeouts", options.timeouts);
-  return members.map((given, index) => {
-    const m = toMemberOptions(given);
+  const given = members.map(toMemberOptions);
+  const ids = memberIds(given);
+  return given.map((m, index) => {
     checkTimeouts(`members[${index}]`, { firstChunkMs: m.firstChunkMs, idleMs: m.idleMs });
     const adapter = m.adapter;
     const ref: AdapterRef = { provider: adapter.provider, model: adapter.model, index };
+    const id = ids[index]!;
     const breakerOptions = m.breaker ?? options.breaker ?? {};
     const breaker =
       breakerOptions === false
         ? undefined
-        : new CircuitBreaker(ref, { ...breakerOptions, onEvent: options.onEvent }, (o) =>
-            adapter.healthCheck(o),
+        : new CircuitBreaker(
+            ref,
+            { ...breakerOptions, onEvent: options.onEvent, store: options.store, id },
+            (o) => adapter.healthCheck(o),
           );
     const retry = m.retry ?? options.retry ?? RETRY_DEFAULTS;
     return {
       adapter,
       ref,
+      id,
       firstChunkMs: m.firstChunkMs ?? options.timeouts?.firstChunkMs,
       idleMs: m.idleMs ?? options.timeouts?.idleMs ?? CHAIN_DEFAULTS.idleMs,
       retry,
@@ -79,7 +87,8 @@ export function limitsOf(member: Member, hasAlternative: boolean): Timeouts {
   return { firstChunkMs, idleMs: member.idleMs };
 }
 
-function toMemberOptions(member: ChainMember): ChainMemberOptions {
+/** A member as given, in its long form. */
+export function toMemberOptions(member: ChainMember): ChainMemberOptions {
   return "stream" in member && typeof member.stream === "function"
     ? { adapter: member }
     : (member as ChainMemberOptions);

@@ -185,6 +185,26 @@ export function probed(
   return "half-opened";
 }
 
+/**
+ * Another process opened the member's breaker (read from a shared store): open here too, until
+ * `until` at least. An open breaker keeps the later of the two deadlines.
+ */
+export function openFromStore(s: BreakerState, until: number): Transition {
+  if (s.state === "open") {
+    s.openUntil = Math.max(s.openUntil, until);
+    return undefined;
+  }
+  s.state = "open";
+  s.openUntil = until;
+  s.trialStartedAt = 0;
+  return "opened";
+}
+
+/** The opening this breaker followed was closed by another process's trial: close here too. */
+export function closeFromStore(s: BreakerState): Transition {
+  return s.state === "closed" ? undefined : close(s);
+}
+
 /** Failures and started tries in the rate window. */
 export function windowCounts(
   s: BreakerState,

@@ -1,6 +1,8 @@
 import type { HealthCheckOptions } from "@x/core";
 import { type AdapterRef, CircuitOpenError } from "../errors.js";
 import { type EventListener, emit } from "../events.js";
+import type { BreakerStore } from "../store/breaker-store.js";
+import { StoreSync } from "../store/store-sync.js";
 import { raceTimer } from "../util/race-timer.js";
 import {
   admit,
@@ -60,8 +62,21 @@ export interface CircuitBreakerOptions {
    * cancels (and hedge losers), the caller's own errors, `ContextLengthError` and open breakers.
    */
   isFailure?: (error: unknown) => boolean;
-  /** Receives `breaker-open`, `breaker-probe`, `breaker-half-open` and `breaker-close`. */
+  /**
+   * Receives `breaker-open`, `breaker-probe`, `breaker-half-open` and `breaker-close`, and with a
+   * `store`, `store-unavailable` and `store-recovered`.
+   */
   onEvent?: EventListener;
+  /**
+   * Shares this breaker's openings and closes with every process using the same store under the
+   * same `id` (see `@x/redis`). The breaker still decides on its own counts and never waits on
+   * the store: it publishes when it opens or its trial closes it, and re-reads the shared state
+   * (at most every `store.refreshMs`, default 250 ms, while it is asked for permits), so another
+   * process's opening is followed here within that time. Default: none (state of its own).
+   */
+  store?: BreakerStore;
+  /** The member's key in the `store`. Default: its provider and model. */
+  id?: string;
 }
 
 /** What {@link CircuitBreaker.acquire} granted; hand it back exactly once to settle it. */
@@ -107,6 +122,7 @@ export class CircuitBreaker {
   #probeInFlight: AbortController | undefined;
   #lastDemandAt = 0;
   #closed = false;
+  readonly #sync: StoreSync | undefined;
 
   /** `healthCheck`: the member's, used for probing unless `options.probe` is `"request"`. */
   constructor(ref: AdapterRef, options: CircuitBreakerOptions = {}, healthCheck?: HealthProbe) {
@@ -120,6 +136,15 @@ export class CircuitBreaker {
     this.#onEvent = options.onEvent;
     this.#probe = options.probe === "request" ? undefined : healthCheck;
     this.#probeTimeoutMs = options.probeTimeoutMs ?? BREAKER_DEFAULTS.probeTimeoutMs;
+    this.#sync =
+      options.store === undefined
+        ? undefined
+        : new StoreSync({
+            store: options.store,
+            id: options.id ?? `${ref.provider}:${ref.model}`,
+            ref,
+            onEvent: options.onEvent,
+          });
   }
 
   /** The current state (an open breaker whose cooldown has passed reads `open` until used). */
@@ -140,6 +165,7 @@ export class CircuitBreaker {
   /** Admits a try, or throws `CircuitOpenError` without waiting. */
   acquire(): CircuitPermit {
     const now = Date.now();
+    this.#pull(now);
     const granted = admit(this.#state, this.#settings, now, this.#probe !== undefined);
     if (granted === undefined) {
       this.#lastDemandAt = now;
@@ -187,32 +213,49 @@ export class CircuitBreaker {
   /** Stops probing (the chain is closed). A probe in flight is aborted. */
   close(): void {
     this.#closed = true;
+    this.#sync?.stop();
     clearTimeout(this.#probeTimer);
     this.#probeTimer = undefined;
     this.#probeInFlight?.abort();
   }
 
-  #announce(transition: Transition, error: unknown): void {
+  /** Starts a read of the shared state when one is due (never waited for). */
+  #pull(now: number): void {
+    const sync = this.#sync;
+    if (sync === undefined || !sync.due(now)) return;
+    void sync.pull(this.#state).then((transition) => {
+      if (!this.#closed) this.#announce(transition, undefined, "store");
+    });
+  }
+
+  /** Events for a transition; one made here is also published to the store, if any. */
+  #announce(transition: Transition, error: unknown, source: "here" | "store" = "here"): void {
     if (transition === undefined) return;
     const adapter = this.#ref;
+    const fromStore = source === "store" ? { source } : {};
+    const now = Date.now();
     if (transition === "opened") {
       const rule = this.#settings.rule;
-      const { started, failed } = windowCounts(this.#state, this.#settings, Date.now());
+      const { started, failed } = windowCounts(this.#state, this.#settings, now);
       emit(this.#onEvent, {
         type: "breaker-open",
         adapter,
         error,
         failures: this.#state.consecutiveFailures,
-        cooldownMs: this.#settings.cooldownMs,
+        cooldownMs:
+          source === "store" ? Math.max(0, this.#state.openUntil - now) : this.#settings.cooldownMs,
         mode: rule.mode,
         ...(rule.mode === "rate" ? { window: { started, failed } } : {}),
+        ...fromStore,
       });
-      this.#lastDemandAt = Date.now();
+      if (source === "here") this.#sync?.opened(this.#state);
+      this.#lastDemandAt = now;
       this.#scheduleProbe();
     } else if (transition === "half-opened") {
       emit(this.#onEvent, { type: "breaker-half-open", adapter });
     } else {
-      emit(this.#onEvent, { type: "breaker-close", adapter });
+      emit(this.#onEvent, { type: "breaker-close", adapter, ...fromStore });
+      if (source === "here") this.#sync?.closed();
     }
   }
 
