@@ -1,1 +1,6 @@
-export {};
+export {
+  createRedisStore,
+  type RedisScriptClient,
+  type RedisStore,
+  type RedisStoreOptions,
+} from "./redis-store.js";
