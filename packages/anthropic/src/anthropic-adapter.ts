@@ -138,7 +138,7 @@ export class AnthropicAdapter implements AIAdapter {
 
   /**
    * Streams one answer: `thinking`, `content` and `tool_calls` chunks, then one `done` (whose
-   * `raw` is the whole {@link AnthropicResponseMessage}, thinking signatures included); or throws
+   * `raw` is the whole `AnthropicResponseMessage`, thinking signatures included); or throws
    * a typed error. Never throws synchronously: bad input fails from the first `next()`. Leaving
    * the loop early or aborting `signal` closes the connection at once.
    */

@@ -19,7 +19,7 @@ export class AnthropicUnavailableError extends UnavailableError {
     brand(this, UNAVAILABLE);
     this.name = "AnthropicUnavailableError";
   }
-  /** True when `error` is a `AnthropicUnavailableError` from any copy of `@x/anthropic`. */
+  /** True when `error` was thrown as `AnthropicUnavailableError` by any copy of `@x/anthropic`. */
   static override isInstance(error: unknown): error is AnthropicUnavailableError {
     return hasBrand(error, UNAVAILABLE);
   }
@@ -48,7 +48,7 @@ export class AnthropicProtocolError extends ProtocolError {
     brand(this, PROTOCOL);
     this.name = "AnthropicProtocolError";
   }
-  /** True when `error` is a `AnthropicProtocolError` from any copy of `@x/anthropic`. */
+  /** True when `error` was thrown as `AnthropicProtocolError` by any copy of `@x/anthropic`. */
   static override isInstance(error: unknown): error is AnthropicProtocolError {
     return hasBrand(error, PROTOCOL);
   }

@@ -98,6 +98,7 @@ export function mapAnthropicEvent(
       return mapDelta(event, answer, context);
     case "content_block_stop": {
       const block = blockAt(event, answer, context);
+      if (block.stopped) return NONE; // a repeated stop must not yield a tool call twice
       block.stopped = true;
       return stopBlock(block, answer, context);
     }

@@ -214,6 +214,16 @@ describe("answers", () => {
     expect(chunks.filter((c) => c.type === "tool_calls")).toHaveLength(3);
   });
 
+  it("a repeated content_block_stop does not yield a tool call twice", async () => {
+    const text = fixture("tool-use").toString("utf8");
+    const stop = 'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}\n\n';
+    expect(text).toContain(stop);
+    answer = () => Buffer.from(text.replace(stop, stop + stop));
+    const { chunks, error } = await drain(adapter().stream(hi));
+    expect(error).toBeUndefined();
+    expect(chunks.filter((c) => c.type === "tool_calls")).toHaveLength(1);
+  });
+
   it("an in-stream overloaded_error is a retryable ProviderError with the partial text", async () => {
     answer = () => fixture("error");
     const { error } = await drain(adapter().stream(hi));
