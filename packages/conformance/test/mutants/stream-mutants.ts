@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: mutations are source code with template strings in it
 import {
   ADAPTER,
+  CORE_IN_STREAM,
   FRAME,
   type Mutant,
   patch,
@@ -101,6 +102,36 @@ export const STREAM_MUTANTS: Mutant[] = [
     caughtBy: ["stream.recut-random"],
   },
   {
+    id: "idle-as-a-budget",
+    bug: "adds up every wait for a chunk against idleMs instead of restarting it per chunk",
+    patches: [
+      CORE_IN_STREAM,
+      patch(
+        STREAM,
+        "  let body: ResponseBody | undefined;",
+        "  let body: ResponseBody | undefined;\n  let waited = 0;\n  let waitStart: number | undefined;",
+      ),
+      patch(
+        STREAM,
+        "          deadline.chunk();\n",
+        `          if (waitStart !== undefined) {
+            waited += performance.now() - waitStart;
+            const idleMs = chat.timeouts.idleMs;
+            if (idleMs !== undefined && waited > idleMs)
+              throw new core.StreamTimeoutError("idle", { ...context, partial: answer.partial(), timeoutMs: idleMs, phase: "idle" });
+          }
+          deadline.chunk();
+`,
+      ),
+      patch(
+        STREAM,
+        "          deadline.resume();\n",
+        "          deadline.resume();\n          waitStart = performance.now();\n",
+      ),
+    ],
+    caughtBy: ["stream.slow-drip"],
+  },
+  {
     id: "idle-from-first-chunk",
     bug: "runs its own idle limit from the first chunk and never restarts it",
     patches: [
@@ -124,7 +155,7 @@ export const STREAM_MUTANTS: Mutant[] = [
         "    deadline.dispose();\n    clearTimeout(idleTimer);\n",
       ),
     ],
-    caughtBy: ["stream.slow-drip"],
+    caughtBy: ["stream.slow-drip", "timeout.idle-consumer-hold"],
   },
   {
     id: "closes-pool-after-stream",
