@@ -82,6 +82,20 @@ describe("createHttpError", () => {
     expect(error.message).toContain("exceeds the available context size");
   });
 
+  it("maps Anthropic's 'input length and max_tokens exceed context limit' to ContextLengthError", () => {
+    const body = JSON.stringify({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 198000 + 8192 > 200000, decrease input length or `max_tokens` and try again",
+      },
+    });
+    const error = createHttpError({ provider: "anthropic", status: 400, body });
+    expect(error).toBeInstanceOf(ContextLengthError);
+    expect(error.retryable).toBe(false);
+  });
+
   it.each([413, 422])("recognises a context overflow by its message on %i", (status) => {
     const error = createHttpError({
       provider: "p",

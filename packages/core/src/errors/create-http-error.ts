@@ -45,7 +45,7 @@ const CONTEXT_CODES = new Set([
 ]);
 const QUOTA_CODES = new Set(["insufficient_quota", "credit_balance_exhausted"]);
 const CONTEXT_MESSAGE =
-  /context length|context window|maximum context|context size|exceeds? the available context|too many tokens|prompt is too long|input is too long/i;
+  /context length|context window|maximum context|context size|exceeds? the available context|too many tokens|exceeds? (?:the )?context limit|prompt is too long|input is too long/i;
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
