@@ -61,11 +61,6 @@ export class StoreSync {
     this.#refreshMs = input.store.refreshMs ?? STORE_DEFAULTS.refreshMs;
   }
 
-  /** The member's key in the store. */
-  get id(): string {
-    return this.#id;
-  }
-
   /** Whether a read is due: `refreshMs` since the last one, none running, the store not backed off. */
   due(now: number): boolean {
     return !this.#stopped && !this.#reading && now >= this.#nextReadAt && now >= this.#retryAt;
