@@ -1,5 +1,6 @@
 /**
- * Our packages: `@x/ollama`, `@x/openai`, and one-member `@x/orchestrator` chains over each.
+ * Our packages: `@x/ollama`, `@x/openai`, `@x/anthropic`, and one-member `@x/orchestrator` chains
+ * over each.
  * An adapter is bound to one model, so the client keeps one adapter per model name (the harness
  * uses a handful of model names, each for many requests, so connections are still reused).
  */
@@ -27,6 +28,12 @@ export async function loadOllamaAdapter(): Promise<AdapterConstructor> {
 /** Loads `new OpenAIAdapter(...)` from the built `@x/openai`. */
 export async function loadOpenAIAdapter(): Promise<AdapterConstructor> {
   return (await loadModule<{ OpenAIAdapter: AdapterConstructor }>("@x/openai")).OpenAIAdapter;
+}
+
+/** Loads `new AnthropicAdapter(...)` from the built `@x/anthropic`. */
+export async function loadAnthropicAdapter(): Promise<AdapterConstructor> {
+  return (await loadModule<{ AnthropicAdapter: AdapterConstructor }>("@x/anthropic"))
+    .AnthropicAdapter;
 }
 
 /** Loads `createFallbackChain` from the built `@x/orchestrator`. */
@@ -94,6 +101,21 @@ export async function createOurOpenAIClient(
   const baseUrl = baseUrls(context).openai;
   return adapterClient((model) => {
     const adapter = new OpenAIAdapter({ baseUrl, apiKey: "sk-bench", model });
+    return createFallbackChain ? createFallbackChain([adapter]) : adapter;
+  });
+}
+
+/** `@x/anthropic` alone, or (`chain`) inside a one-member fallback chain. */
+export async function createOurAnthropicClient(
+  context: ClientContext,
+  chain: boolean,
+): Promise<BenchClient> {
+  const AnthropicAdapter = await loadAnthropicAdapter();
+  const createFallbackChain = chain ? await loadCreateFallbackChain() : undefined;
+  // The API root without /v1, as the README (and the official SDK's baseURL) has it.
+  const baseUrl = context.origin;
+  return adapterClient((model) => {
+    const adapter = new AnthropicAdapter({ baseUrl, apiKey: "sk-ant-bench", model });
     return createFallbackChain ? createFallbackChain([adapter]) : adapter;
   });
 }

@@ -228,3 +228,68 @@ export async function createRawSseClient(context: ClientContext): Promise<BenchC
     close: () => dispatcher.close(),
   };
 }
+
+interface AnthropicEvent {
+  type?: string;
+  delta?: { type?: string; text?: string };
+  error?: { type?: string; message?: string };
+}
+
+/**
+ * An SSE line handler for Anthropic's Messages stream: `event:` lines are skipped (every `data:`
+ * JSON repeats its `type`), each `text_delta`'s text goes to `onText`, `message_stop` calls
+ * `onDone`, and an `error` event throws.
+ */
+export function anthropicDataLine(onText: (text: string) => void, onDone: () => void): LineHandler {
+  return (buffer, start, end) => {
+    const stop = end > start && buffer[end - 1] === CR ? end - 1 : end;
+    if (stop - start <= 5 || buffer[start] !== D) return;
+    const from = buffer[start + 5] === 0x20 ? start + 6 : start + 5;
+    const event = JSON.parse(buffer.toString("utf8", from, stop)) as AnthropicEvent;
+    if (event.type === "content_block_delta") {
+      if (event.delta?.type === "text_delta" && event.delta.text) onText(event.delta.text);
+    } else if (event.type === "message_stop") {
+      onDone();
+    } else if (event.type === "error") {
+      throw new Error(`Anthropic stream error ${event.error?.type}: ${event.error?.message}`);
+    }
+  };
+}
+
+/** undici + SSE line split + JSON.parse of Anthropic's Messages stream (`POST /v1/messages`). */
+export async function createRawAnthropicClient(context: ClientContext): Promise<BenchClient> {
+  const dispatcher = new Agent();
+  const url = `${context.origin}/v1/messages`;
+  return {
+    async run(model, onText) {
+      const response = await request(url, {
+        method: "POST",
+        dispatcher,
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": "sk-ant-bench",
+          "anthropic-version": "2023-06-01",
+        },
+        body: JSON.stringify({
+          model,
+          max_tokens: 4096,
+          messages: [{ role: "user", content: PROMPT }],
+          stream: true,
+        }),
+      });
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        throw new Error(`HTTP ${response.statusCode}`);
+      }
+      let done = false;
+      await forEachLine(
+        response.body as AsyncIterable<Buffer>,
+        anthropicDataLine(onText, () => {
+          done = true;
+        }),
+      );
+      if (!done) throw new Error("truncated Anthropic stream (no message_stop)");
+    },
+    close: () => dispatcher.close(),
+  };
+}

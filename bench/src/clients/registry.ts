@@ -1,5 +1,10 @@
-import { createOurOllamaClient, createOurOpenAIClient } from "./our-adapters.js";
 import {
+  createOurAnthropicClient,
+  createOurOllamaClient,
+  createOurOpenAIClient,
+} from "./our-adapters.js";
+import {
+  createRawAnthropicClient,
   createRawNdjsonClient,
   createRawNdjsonGeneratorClient,
   createRawSseClient,
@@ -8,6 +13,7 @@ import {
 import {
   createAiSdkOllamaClient,
   createAiSdkOpenAIClient,
+  createAnthropicSdkClient,
   createOllamaJsClient,
   createOpenAINodeClient,
 } from "./third-party.js";
@@ -112,6 +118,38 @@ export const CLIENTS: readonly ClientDefinition[] = [
     kind: "third-party",
     memory: false,
     create: createAiSdkOpenAIClient,
+  },
+  {
+    id: "raw-anthropic",
+    label: "raw undici + SSE split (Anthropic Messages)",
+    format: "anthropic",
+    kind: "raw",
+    memory: true,
+    create: createRawAnthropicClient,
+  },
+  {
+    id: "x-anthropic",
+    label: "@x/anthropic",
+    format: "anthropic",
+    kind: "ours",
+    memory: true,
+    create: (context) => createOurAnthropicClient(context, false),
+  },
+  {
+    id: "x-chain-anthropic",
+    label: "@x/orchestrator chain(@x/anthropic)",
+    format: "anthropic",
+    kind: "chain",
+    memory: true,
+    create: (context) => createOurAnthropicClient(context, true),
+  },
+  {
+    id: "anthropic-sdk",
+    label: "@anthropic-ai/sdk (official)",
+    format: "anthropic",
+    kind: "third-party",
+    memory: true,
+    create: createAnthropicSdkClient,
   },
 ];
 

@@ -1,5 +1,5 @@
 /**
- * What users would otherwise pick: the official `ollama` and `openai` packages and the Vercel AI
+ * What users would otherwise pick: the official `ollama`, `openai` and `@anthropic-ai/sdk` packages and the Vercel AI
  * SDK (`ai` `streamText` with `@ai-sdk/openai-compatible`, and with `ollama-ai-provider-v2`).
  * Each is used the way its README shows, with retries off.
  */
@@ -43,6 +43,35 @@ export async function createOpenAINodeClient(context: ClientContext): Promise<Be
         const content = chunk.choices[0]?.delta?.content;
         if (content) onText(content);
       }
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * Official `@anthropic-ai/sdk`: `messages.create({ stream: true })`, iterating its events (the
+ * lighter of its two streaming APIs: no `MessageStream` accumulation).
+ */
+export async function createAnthropicSdkClient(context: ClientContext): Promise<BenchClient> {
+  const { default: Anthropic } = await import("@anthropic-ai/sdk");
+  const client = new Anthropic({ baseURL: context.origin, apiKey: "sk-ant-bench", maxRetries: 0 });
+  return {
+    async run(model, onText) {
+      const stream = await client.messages.create({
+        model,
+        max_tokens: 4096,
+        messages: [{ role: "user", content: PROMPT }],
+        stream: true,
+      });
+      let stopped = false;
+      for await (const event of stream) {
+        if (event.type === "content_block_delta" && event.delta.type === "text_delta") {
+          if (event.delta.text) onText(event.delta.text);
+        } else if (event.type === "message_stop") {
+          stopped = true;
+        }
+      }
+      if (!stopped) throw new Error("@anthropic-ai/sdk: stream ended without message_stop");
     },
     close: async () => {},
   };

@@ -1,7 +1,10 @@
 import { TOKENS } from "./tokens.js";
 
-/** Wire formats the loopback server speaks. */
-export type WireFormat = "ndjson" | "sse";
+/**
+ * Wire formats the loopback server speaks: Ollama NDJSON, OpenAI chat-completion SSE, Anthropic
+ * Messages SSE (named events).
+ */
+export type WireFormat = "ndjson" | "sse" | "anthropic";
 
 /**
  * A pre-rendered response: `frames[k]` is the frame carrying `TOKENS[k]`; `block` is the frames for
@@ -69,20 +72,88 @@ function sseTail(model: string, n: number): string {
   return `${sseChunk(model, {}, "stop")}${usage}data: [DONE]\n\n`;
 }
 
+/** One Anthropic Messages API event: `event: <type>` then `data: <json>`. */
+function anthropicEvent(event: { type: string; [field: string]: unknown }): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/** message_start and the text block's content_block_start. */
+function anthropicHead(model: string): string {
+  return (
+    anthropicEvent({
+      type: "message_start",
+      message: {
+        id: "msg_bench",
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: 10,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          output_tokens: 1,
+        },
+      },
+    }) +
+    anthropicEvent({
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "text", text: "" },
+    })
+  );
+}
+
+/** One content_block_delta carrying one token. */
+function anthropicDelta(token: string): string {
+  return anthropicEvent({
+    type: "content_block_delta",
+    index: 0,
+    delta: { type: "text_delta", text: token },
+  });
+}
+
+/** content_block_stop, message_delta (stop reason, output usage), message_stop. */
+function anthropicTail(n: number): string {
+  return (
+    anthropicEvent({ type: "content_block_stop", index: 0 }) +
+    anthropicEvent({
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: n },
+    }) +
+    anthropicEvent({ type: "message_stop" })
+  );
+}
+
+function frameOf(format: WireFormat, model: string, token: string): string {
+  if (format === "ndjson") return ollamaFrame(model, token);
+  if (format === "anthropic") return anthropicDelta(token);
+  return sseChunk(model, { content: token }, null);
+}
+
+function headOf(format: WireFormat, model: string): string {
+  if (format === "ndjson") return "";
+  if (format === "anthropic") return anthropicHead(model);
+  return sseChunk(model, { role: "assistant", content: "" }, null);
+}
+
+function tailOf(format: WireFormat, model: string, n: number): string {
+  if (format === "ndjson") return ollamaDone(model, n);
+  if (format === "anthropic") return anthropicTail(n);
+  return sseTail(model, n);
+}
+
 /** Renders the reusable pieces of a response in `format` for `model`. */
 export function renderResponse(format: WireFormat, model: string): RenderedResponse {
-  const frames = TOKENS.map((token) =>
-    Buffer.from(
-      format === "ndjson" ? ollamaFrame(model, token) : sseChunk(model, { content: token }, null),
-    ),
-  );
+  const frames = TOKENS.map((token) => Buffer.from(frameOf(format, model, token)));
   const cycleBytes = frames.reduce((sum, frame) => sum + frame.length, 0);
   const cycles = Math.max(1, Math.round(BLOCK_TARGET_BYTES / cycleBytes));
   const block = Buffer.concat(Array.from({ length: cycles }, () => frames).flat());
   const tails = new Map<number, Buffer>();
-  const head = Buffer.from(
-    format === "ndjson" ? "" : sseChunk(model, { role: "assistant", content: "" }, null),
-  );
+  const head = Buffer.from(headOf(format, model));
   return {
     head,
     frames,
@@ -91,7 +162,7 @@ export function renderResponse(format: WireFormat, model: string): RenderedRespo
     tail: (n) => {
       let tail = tails.get(n);
       if (!tail) {
-        tail = Buffer.from(format === "ndjson" ? ollamaDone(model, n) : sseTail(model, n));
+        tail = Buffer.from(tailOf(format, model, n));
         tails.set(n, tail);
       }
       return tail;

@@ -13,7 +13,7 @@ export interface BundleRow {
   error?: string;
 }
 
-const PACKAGES = ["core", "ollama", "openai", "orchestrator"];
+const PACKAGES = ["core", "ollama", "openai", "anthropic", "orchestrator"];
 
 async function bundle(entry: string, external: string[]): Promise<{ min: number; gzip: number }> {
   const result = await build({

@@ -63,6 +63,13 @@ export function targetRows(results: RunResults): TargetRow[] {
   for (const plan of plans.slice(0, 2).map((_, index) => index)) {
     timeRatio("@x/ollama within 1.25× of raw", "x-ollama", "raw-ndjson", (r) => r <= 1.25, plan);
     timeRatio("@x/openai within 1.25× of raw", "x-openai", "raw-sse", (r) => r <= 1.25, plan);
+    timeRatio(
+      "@x/anthropic within 1.25× of raw",
+      "x-anthropic",
+      "raw-anthropic",
+      (r) => r <= 1.25,
+      plan,
+    );
   }
   timeRatio(
     "(reference) raw + one async-generator yield per frame, vs raw",
@@ -78,6 +85,12 @@ export function targetRows(results: RunResults): TargetRow[] {
   );
   timeRatio("@x/ollama faster than ollama-js", "ollama-js", "x-ollama", (r) => r > 1);
   timeRatio("@x/openai ≥ 2× faster than openai", "openai-node", "x-openai", (r) => r >= 2);
+  timeRatio(
+    "@x/anthropic faster than @anthropic-ai/sdk",
+    "anthropic-sdk",
+    "x-anthropic",
+    (r) => r > 1,
+  );
   timeRatio(
     "(reference) @x/openai vs the AI SDK provider",
     "ai-sdk-openai",
@@ -96,6 +109,12 @@ export function targetRows(results: RunResults): TargetRow[] {
     "x-openai",
     (r) => r < 1.05,
   );
+  timeRatio(
+    "chain(@x/anthropic) adds < 5 % streaming time (separate processes)",
+    "x-chain-anthropic",
+    "x-anthropic",
+    (r) => r < 1.05,
+  );
   const paired = results.paired?.ok ? results.paired.value.rows : [];
   for (const row of paired) {
     const time = summarize(row.streamMs[1]).median / summarize(row.streamMs[0]).median;
@@ -111,6 +130,7 @@ export function targetRows(results: RunResults): TargetRow[] {
   for (const [ours, raw] of [
     ["x-ollama", "raw-ndjson"],
     ["x-openai", "raw-sse"],
+    ["x-anthropic", "raw-anthropic"],
   ] as const) {
     const fo = first(ours);
     const fr = first(raw);
@@ -124,6 +144,7 @@ export function targetRows(results: RunResults): TargetRow[] {
   for (const [chain, adapter] of [
     ["x-chain-ollama", "x-ollama"],
     ["x-chain-openai", "x-openai"],
+    ["x-chain-anthropic", "x-anthropic"],
   ] as const) {
     const fc = first(chain);
     const fa = first(adapter);

@@ -5,6 +5,8 @@
  * connections.
  *
  * Routes: `POST /api/chat` (Ollama NDJSON), `POST /v1/chat/completions` (OpenAI SSE),
+ * `POST /v1/messages` (Anthropic Messages SSE: message_start, content_block_start, one
+ * content_block_delta per token, content_block_stop, message_delta, message_stop),
  * `GET /api/version`, `GET /api/tags`, `GET /v1/models`. The response size and write mode come
  * from the requested model name (`bench-<n>-<bulk|frame>`).
  */
@@ -124,7 +126,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return sendJson(res, 404, { error: "not found" });
   }
   const format: WireFormat | undefined =
-    path === "/api/chat" ? "ndjson" : path === "/v1/chat/completions" ? "sse" : undefined;
+    path === "/api/chat"
+      ? "ndjson"
+      : path === "/v1/chat/completions"
+        ? "sse"
+        : path === "/v1/messages"
+          ? "anthropic"
+          : undefined;
   const body = await readBody(req);
   if (!format) return sendJson(res, 404, { error: "not found" });
   let model: unknown;
