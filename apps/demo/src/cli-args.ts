@@ -7,10 +7,13 @@ export interface CliArgs {
   command: "chat" | "serve" | "scenario" | "help";
   ollama?: string;
   openai?: string;
+  anthropic?: string;
   model?: string;
   ollamaModel?: string;
   openaiModel?: string;
+  anthropicModel?: string;
   apiKey?: string;
+  anthropicKey?: string;
   noFallback: boolean;
   sim: boolean;
   tools: boolean;
@@ -42,12 +45,17 @@ Commands
   scenario   scripted fallback demo on built-in simulated servers (default without a terminal)
 
 Options
-  --ollama URL         Ollama server (default OLLAMA_HOST or http://127.0.0.1:11434)
-  --openai URL         OpenAI-compatible API root, e.g. https://api.openai.com/v1 (or OPENAI_BASE_URL)
+  --ollama URL[,URL]   Ollama server (default OLLAMA_HOST or http://127.0.0.1:11434);
+                       several, comma-separated: one replica pool (createPool)
+  --openai URL[,URL]   OpenAI-compatible API root, e.g. https://api.openai.com/v1 (or OPENAI_BASE_URL);
+                       several, comma-separated: one replica pool
+  --anthropic URL      Anthropic API root (default https://api.anthropic.com when a key is set)
   --model NAME         model for every provider
   --ollama-model NAME  Ollama model (default: the first one installed)
   --openai-model NAME  OpenAI model (default OPENAI_MODEL or gpt-4o-mini)
+  --anthropic-model NAME  Anthropic model (default ANTHROPIC_MODEL or claude-sonnet-4-5)
   --api-key KEY        OpenAI API key (default OPENAI_API_KEY)
+  --anthropic-key KEY  Anthropic API key (default ANTHROPIC_API_KEY)
   --no-fallback        use only the first reachable provider, no chain
   --sim                use the built-in simulators even when a real server is reachable
   --tools              chat: offer demo tools (get_weather, get_time) and run the calls
@@ -59,17 +67,20 @@ Options
                        serve: each member's fault, in chain order: ${MEMBER_FAULTS.join(",")}
   -h, --help           this text
 
-With no reachable Ollama or OpenAI server, chat and serve use the simulators and say so.`;
+With no reachable Ollama, OpenAI or Anthropic server, chat and serve use the simulators and say so.`;
 
 const FAULTS: readonly string[] = [...SCENARIO_FAULTS, "http-503"];
 
 const OPTIONS = {
   ollama: { type: "string" },
   openai: { type: "string" },
+  anthropic: { type: "string" },
   model: { type: "string" },
   "ollama-model": { type: "string" },
   "openai-model": { type: "string" },
+  "anthropic-model": { type: "string" },
   "api-key": { type: "string" },
+  "anthropic-key": { type: "string" },
   "no-fallback": { type: "boolean", default: false },
   sim: { type: "boolean", default: false },
   tools: { type: "boolean", default: false },
@@ -135,10 +146,13 @@ export function parseCli(argv: readonly string[], stdinIsTTY: boolean): CliArgs 
   };
   if (values.ollama) args.ollama = values.ollama;
   if (values.openai) args.openai = values.openai;
+  if (values.anthropic) args.anthropic = values.anthropic;
   if (values.model) args.model = values.model;
   if (values["ollama-model"]) args.ollamaModel = values["ollama-model"];
   if (values["openai-model"]) args.openaiModel = values["openai-model"];
   if (values["api-key"]) args.apiKey = values["api-key"];
+  if (values["anthropic-model"]) args.anthropicModel = values["anthropic-model"];
+  if (values["anthropic-key"]) args.anthropicKey = values["anthropic-key"];
   if (values.host) args.host = values.host;
   if (values.port !== undefined) {
     const port = Number(values.port);

@@ -9,7 +9,12 @@ export interface HttpAnswer {
 }
 
 /** Sends one request over a fresh connection (no pooling) and reads the whole answer. */
-export function send(url: string, method: string, body?: unknown): Promise<HttpAnswer> {
+export function send(
+  url: string,
+  method: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload =
       body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
@@ -18,10 +23,12 @@ export function send(url: string, method: string, body?: unknown): Promise<HttpA
       {
         method,
         agent: false,
-        headers:
-          payload === undefined
+        headers: {
+          ...(payload === undefined
             ? {}
-            : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+            : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+          ...extraHeaders,
+        },
       },
       (res) => {
         const parts: Buffer[] = [];

@@ -28,10 +28,13 @@ describe("scenario", () => {
       ["hang", true, "openai"],
       ["die-mid-stream", true, "openai"],
       ["die-before-commit", true, "openai"],
+      ["two-down", true, "anthropic"],
     ]);
     expect(text).toContain("falling back from ollama/sim-llama");
     expect(text).toContain("↺ answer restarted by openai");
-    expect(text).toContain("All scenarios passed: 4/4");
+    expect(text).toContain("falling back from openai/sim-gpt");
+    expect(text).toContain("served by anthropic/sim-claude after 3 attempt(s)");
+    expect(text).toContain("All scenarios passed: 5/5");
     expect(countTimeouts()).toBeLessThanOrEqual(before);
   });
 
@@ -55,7 +58,7 @@ describe("scenario", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("x-demo scenario");
     expect(stdout).toContain("falling back from ollama/sim-llama");
-    expect(stdout).toContain("All scenarios passed: 4/4");
+    expect(stdout).toContain("All scenarios passed: 5/5");
   });
 
   it("demonstrates a chosen fault (--fault http-503)", async () => {

@@ -37,6 +37,7 @@ describe("serve command", () => {
       expect(chain.members.map((m: { label: string }) => m.label)).toEqual([
         "ollama/sim-llama",
         "openai/sim-gpt",
+        "anthropic/sim-claude",
       ]);
     } finally {
       expect(await served.stop()).toBe(0);
@@ -49,6 +50,7 @@ describe("serve command", () => {
       const chain = JSON.parse((await send(`${served.url}/api/chain`, "GET")).text);
       expect(chain.members.map((m: { fault: string }) => m.fault)).toEqual([
         "die-mid-stream",
+        "none",
         "none",
       ]);
       // The primary dies after a few words: the chain restarts visibly on the secondary.

@@ -1,7 +1,7 @@
 import { buildChain } from "../providers/build-chain.js";
 import {
   type ProviderFlags,
-  providerTargets,
+  providerSecrets,
   resolveProviders,
 } from "../providers/resolve-providers.js";
 import { createDemoTracing } from "../telemetry/demo-tracing.js";
@@ -55,13 +55,18 @@ export async function runChat(
           style: createStyle(wantsColor(traceOut)),
         }
       : {}),
-    secrets: [providerTargets(options).openai?.apiKey ?? ""],
+    secrets: providerSecrets(options),
   });
   try {
     const providers = await resolveProviders(options);
     const input = createChatInput(streams.input, streams.output);
     try {
       for (const note of providers.notes) out.line(style.dim(note));
+      // A pool's own events: a replica that failed (the pool moved on) and the one that served.
+      providers.poolEvents.listener = (event) => {
+        if (event.type === "failure" || event.type === "replica-served")
+          out.line(formatEvent(event, style));
+      };
       if (tracing.enabled) out.line(style.dim(`Tracing: ${tracing.destinations.join(", ")}`));
       const chain = buildChain(providers.adapters, {
         ...(options.noFallback ? { noFallback: true } : {}),

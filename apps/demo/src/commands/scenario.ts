@@ -1,9 +1,12 @@
+import { AnthropicAdapter } from "@x/anthropic";
 import type { AIAdapter } from "@x/core";
 import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import { createFallbackChain } from "@x/orchestrator";
 import type { RunningServer } from "../http/listen.js";
 import { CHAIN_MODEL } from "../providers/build-chain.js";
+import { SIM_ANTHROPIC_KEY, SIM_OPENAI_KEY } from "../providers/resolve-providers.js";
+import { startAnthropicSim } from "../sim/anthropic-sim.js";
 import { startOllamaSim } from "../sim/ollama-sim.js";
 import { startOpenAISim } from "../sim/openai-sim.js";
 import type { SimFault } from "../sim/sim-fault.js";
@@ -17,7 +20,9 @@ import { createStyle, type Style, wantsColor } from "../terminal/style.js";
 export type ScenarioFault =
   | Extract<SimFault, "refuse" | "hang" | "die-mid-stream" | "http-503">
   /** Dies mid-stream inside the commit window (`commitAfter`): the fallback is invisible. */
-  | "die-before-commit";
+  | "die-before-commit"
+  /** The primary refuses and the secondary (OpenAI) answers 503: the third member, Anthropic, answers. */
+  | "two-down";
 
 /** Every fault, in the order the default run shows them. */
 export const SCENARIO_FAULTS: readonly ScenarioFault[] = [
@@ -25,6 +30,7 @@ export const SCENARIO_FAULTS: readonly ScenarioFault[] = [
   "hang",
   "die-mid-stream",
   "die-before-commit",
+  "two-down",
 ];
 
 const TITLES: Record<ScenarioFault, string> = {
@@ -34,6 +40,8 @@ const TITLES: Record<ScenarioFault, string> = {
   "http-503": "the primary answers 503 server busy",
   "die-before-commit":
     "the primary dies after a few tokens, but the chain held them back (commitAfter 200 chars)",
+  "two-down":
+    "the primary refuses and the secondary (OpenAI) answers 503: the third member (Anthropic) answers",
 };
 
 /** Options for {@link runScenario}. */
@@ -55,7 +63,7 @@ export interface ScenarioOptions {
 /** The outcome of one fault's run. */
 export interface ScenarioResult {
   fault: ScenarioFault;
-  /** True when the secondary answered after the primary failed. */
+  /** True when the expected member answered (the secondary; Anthropic for `two-down`). */
   passed: boolean;
   /** Provider that served (when any). */
   servedBy?: string;
@@ -63,9 +71,15 @@ export interface ScenarioResult {
   elapsedMs: number;
 }
 
+/** The healthy servers every scenario shares: the secondary (OpenAI) and the third member (Anthropic). */
+interface SharedServers {
+  openai: RunningServer;
+  anthropic: RunningServer;
+}
+
 async function runOne(
   fault: ScenarioFault,
-  secondaryServer: RunningServer,
+  shared: SharedServers,
   options: ScenarioOptions,
   run: { out: LineWriter; tracing: DemoTracing; index: number; count: number },
 ): Promise<ScenarioResult> {
@@ -73,26 +87,44 @@ async function runOne(
   const { out, tracing, index, count } = run;
   out.write(`\n${style.bold(`Scenario ${index}/${count}: ${TITLES[fault]}`)}\n`);
   const held = fault === "die-before-commit";
+  const twoDown = fault === "two-down";
+  const pace = options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {};
   const primaryServer = await startOllamaSim({
-    fault: held ? "die-mid-stream" : fault,
-    ...(options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {}),
+    fault: held ? "die-mid-stream" : twoDown ? "refuse" : fault,
+    ...pace,
   });
+  // "two-down": a secondary of its own that answers 503, so the chain reaches its third member.
+  const busyServer = twoDown
+    ? await startOpenAISim({ apiKey: SIM_OPENAI_KEY, fault: "http-503", ...pace })
+    : undefined;
+  const secondaryServer = busyServer ?? shared.openai;
   const primary = new OllamaAdapter({ baseUrl: primaryServer.url, model: "sim-llama" });
   const secondary = new OpenAIAdapter({
     baseUrl: `${secondaryServer.url}/v1`,
     model: "sim-gpt",
-    apiKey: "sk-sim",
+    apiKey: SIM_OPENAI_KEY,
   });
+  const third = new AnthropicAdapter({
+    baseUrl: shared.anthropic.url,
+    model: "sim-claude",
+    apiKey: SIM_ANTHROPIC_KEY,
+  });
+  const expected = twoDown ? third : secondary;
   const firstChunkMs = options.firstChunkMs ?? 1000;
   out.write(
     style.dim(
       `  primary   ollama/sim-llama at ${primaryServer.url} (fault: ${fault}, firstChunkMs ${firstChunkMs})\n`,
     ),
   );
-  out.write(style.dim(`  secondary openai/sim-gpt   at ${secondaryServer.url}/v1\n`));
+  out.write(
+    style.dim(
+      `  secondary openai/sim-gpt   at ${secondaryServer.url}/v1${twoDown ? " (fault: http-503)" : ""}\n`,
+    ),
+  );
+  out.write(style.dim(`  third     anthropic/sim-claude at ${shared.anthropic.url}\n`));
   // The primary gets a first-chunk budget (a local model may be loading); past it, fall back.
   const chain: AIAdapter = tracing.chain(
-    createFallbackChain([{ adapter: primary, firstChunkMs }, secondary], {
+    createFallbackChain([{ adapter: primary, firstChunkMs }, secondary, third], {
       model: CHAIN_MODEL, // its spans read `chat chain`, not the primary's model name
       midStream: "restart",
       // Holding the first 200 characters back lets an early failure fall back invisibly; the
@@ -114,11 +146,11 @@ async function runOne(
     const elapsedMs = performance.now() - started;
     // A restart must be visible (one reset) after a committed failure, and absent otherwise.
     const expectedResets = fault === "die-mid-stream" ? 1 : 0;
-    const passed = result.done.provider === secondary.provider && result.resets === expectedResets;
+    const passed = result.done.provider === expected.provider && result.resets === expectedResets;
     out.write(
       passed
         ? style.green(
-            `  ✓ survived: ${secondary.provider} answered after the primary failed (${Math.round(elapsedMs)} ms)\n`,
+            `  ✓ survived: ${expected.provider} answered after ${twoDown ? "the first two members" : "the primary"} failed (${Math.round(elapsedMs)} ms)\n`,
           )
         : style.red(`  ✗ unexpected: served by ${result.done.provider}\n`),
     );
@@ -127,16 +159,19 @@ async function runOne(
     out.write(style.red(`  ✗ the chain failed: ${describeError(error)}\n`));
     return { fault, passed: false, elapsedMs: performance.now() - started };
   } finally {
-    await chain.close?.(); // closes both members
+    await chain.close?.(); // closes every member
     await primaryServer.close();
+    await busyServer?.close();
   }
 }
 
 /**
  * A scripted, non-interactive demonstration: for each fault, start a simulated Ollama that
- * fails that way and a healthy simulated OpenAI server, stream one question through
- * `createFallbackChain([ollama, openai])`, print the chain's events and the answer, and check
- * that the secondary served it. Resolves the per-fault results; needs no network or model.
+ * fails that way, with a healthy simulated OpenAI server and a simulated Anthropic one behind it,
+ * stream one question through `createFallbackChain([ollama, openai, anthropic])`, print the
+ * chain's events and the answer, and check that the secondary served it (Anthropic for
+ * `two-down`, where OpenAI answers 503 too). Resolves the per-fault results; needs no network
+ * or model.
  */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult[]> {
   const faults = options.faults ?? SCENARIO_FAULTS;
@@ -160,14 +195,15 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   );
   const results: ScenarioResult[] = [];
   try {
-    const secondaryServer = await startOpenAISim({
-      apiKey: "sk-sim",
-      ...(options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {}),
-    });
+    const pace = options.tokenDelayMs !== undefined ? { tokenDelayMs: options.tokenDelayMs } : {};
+    const [openai, anthropic] = await Promise.all([
+      startOpenAISim({ apiKey: SIM_OPENAI_KEY, ...pace }),
+      startAnthropicSim({ apiKey: SIM_ANTHROPIC_KEY, ...pace }),
+    ]);
     try {
       for (const [index, fault] of faults.entries()) {
         results.push(
-          await runOne(fault, secondaryServer, options, {
+          await runOne(fault, { openai, anthropic }, options, {
             out,
             tracing,
             index: index + 1,
@@ -176,7 +212,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         );
       }
     } finally {
-      await secondaryServer.close();
+      await Promise.all([openai.close(), anthropic.close()]);
     }
   } finally {
     await tracing.shutdown(); // prints what is pending, sends the last OTLP batch

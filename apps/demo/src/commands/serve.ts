@@ -1,10 +1,10 @@
 import type { AIAdapter } from "@x/core";
 import { createFallbackChain, type FallbackChain, type OrchestratorEvent } from "@x/orchestrator";
 import type { Fault } from "../faults/fault-proxy.js";
-import { type ProxiedMember, resolveProxiedMembers } from "../faults/proxied-members.js";
+import { type ProxiedMember, proxiesOf, resolveProxiedMembers } from "../faults/proxied-members.js";
 import type { RunningServer } from "../http/listen.js";
 import { CHAIN_MODEL } from "../providers/build-chain.js";
-import { type ProviderFlags, providerTargets } from "../providers/resolve-providers.js";
+import { type ProviderFlags, providerSecrets } from "../providers/resolve-providers.js";
 import { createDemoTracing, type DemoTracing } from "../telemetry/demo-tracing.js";
 import { formatEvent } from "../terminal/format-event.js";
 import { createStyle, type Style, wantsColor } from "../terminal/style.js";
@@ -87,7 +87,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
   const port = options.port ?? 8787;
   const tracing = createDemoTracing({
     ...(options.trace ? { print: (text: string) => process.stderr.write(text), style } : {}),
-    secrets: [providerTargets(options).openai?.apiKey ?? ""],
+    secrets: providerSecrets(options),
   });
   try {
     await serveUntilSignal(options, host, port, style, tracing);
@@ -109,9 +109,10 @@ async function serveUntilSignal(
   });
   for (const note of found.notes) process.stderr.write(`${style.dim(note)}\n`);
   const members = options.noFallback ? found.members.slice(0, 1) : found.members;
-  if (options.memberFaults && options.memberFaults.length > members.length) {
+  const proxyCount = proxiesOf(members).length;
+  if (options.memberFaults && options.memberFaults.length > proxyCount) {
     process.stderr.write(
-      `${style.yellow(`--fault: ${options.memberFaults.length} faults for ${members.length} member(s); the rest are ignored`)}\n`,
+      `${style.yellow(`--fault: ${options.memberFaults.length} faults for ${proxyCount} server(s); the rest are ignored`)}\n`,
     );
   }
   let chain: FallbackChain | undefined;
@@ -119,6 +120,15 @@ async function serveUntilSignal(
     members,
     ...(members.length > 1 ? { breakerStates: () => chain?.breakerStates() ?? [] } : {}),
   });
+  // A pool's own events (a replica failing, the replica that served) reach the panel and the
+  // request's trail through the monitor, and stderr.
+  found.poolEvents.listener = (event, pool) => {
+    const index = members.findIndex((member) => member.adapter === pool);
+    if (index === -1) return;
+    if (event.type === "failure" || event.type === "replica-served")
+      process.stderr.write(`${formatEvent(event, style)}\n`);
+    monitor.onPoolEvent(index, event);
+  };
   const built = buildServeChain(
     members,
     (event) => {
@@ -143,10 +153,8 @@ async function serveUntilSignal(
     await found.close();
     throw new ServeStartError(listenProblem(error, host, port), { cause: error });
   }
-  const faults = members
-    .map((member, index) =>
-      member.proxy.fault === "none" ? "" : `${order[index]}: ${member.proxy.fault}`,
-    )
+  const faults = proxiesOf(members)
+    .map((proxy) => (proxy.fault === "none" ? "" : `${proxy.target}: ${proxy.fault}`))
     .filter(Boolean);
   process.stdout.write(
     [

@@ -1,25 +1,43 @@
+import { AnthropicAdapter } from "@x/anthropic";
 import type { AIAdapter } from "@x/core";
 import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import {
+  isPool,
   type ProviderFlags,
   providerTargets,
+  type ResolvedProviders,
   resolveProviders,
+  SIM_ANTHROPIC_KEY,
+  SIM_OPENAI_KEY,
 } from "../providers/resolve-providers.js";
+import { startAnthropicSim } from "../sim/anthropic-sim.js";
 import { startOllamaSim } from "../sim/ollama-sim.js";
 import { startOpenAISim } from "../sim/openai-sim.js";
 import { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 
-/** One chain member as `serve` runs it: an adapter that talks to its server through a fault proxy. */
-export interface ProxiedMember {
-  /** The adapter (its base URL is the proxy). */
+/** One replica of a pool member: its adapter, the fault proxy in front of its host, the host. */
+export interface ProxiedReplica {
   adapter: AIAdapter;
-  /** The proxy in front of the server; its fault can be switched while serving. */
   proxy: FaultProxy;
-  /** The server the proxy forwards to, for display. */
+  target: string;
+}
+
+/**
+ * One chain member as `serve` runs it: an adapter that talks to its server through a fault proxy,
+ * or a replica pool (`--ollama URL1,URL2`) whose every replica has its own proxy.
+ */
+export interface ProxiedMember {
+  /** The adapter (its base URL is the proxy), or the pool. */
+  adapter: AIAdapter;
+  /** The proxy in front of the server; its fault can be switched while serving. Absent for a pool. */
+  proxy?: FaultProxy;
+  /** The server the proxy forwards to (a pool: its hosts, comma-separated), for display. */
   target: string;
   /** True for a built-in simulator. */
   simulated: boolean;
+  /** A pool's replicas, in pool order. */
+  replicas?: ProxiedReplica[];
 }
 
 /** What {@link resolveProxiedMembers} found. */
@@ -30,14 +48,30 @@ export interface ProxiedMembers {
   simulated: boolean;
   /** Human-readable lines describing the choice (print them). */
   notes: string[];
+  /** Receives the events of the pools among the members (see `ResolvedProviders.poolEvents`). */
+  poolEvents: ResolvedProviders["poolEvents"];
   /** Closes adapters, proxies and simulators. */
   close(): Promise<void>;
 }
 
 /** Options of {@link resolveProxiedMembers}. */
 export interface ProxiedMembersOptions extends ProviderFlags {
-  /** Initial fault of each member, in member order (missing entries: `none`). */
+  /**
+   * Initial fault of each proxy, in chain order, a pool counting one per replica (missing
+   * entries: `none`).
+   */
   faults?: readonly Fault[];
+}
+
+/** Every fault proxy of the members, in chain order (a pool's replicas in pool order). */
+export function proxiesOf(members: readonly ProxiedMember[]): FaultProxy[] {
+  return members.flatMap((member) =>
+    member.replicas
+      ? member.replicas.map((replica) => replica.proxy)
+      : member.proxy
+        ? [member.proxy]
+        : [],
+  );
 }
 
 /** The URL to give an adapter so that it reaches `serverUrl` through `proxy` (path and credentials kept). */
@@ -49,15 +83,20 @@ export function viaProxy(serverUrl: string, proxy: FaultProxy): string {
   return url.href.replace(/\/+$/, "");
 }
 
-async function closeAll(members: readonly { adapter: AIAdapter; proxy: FaultProxy }[]) {
+async function closeAll(members: readonly ProxiedMember[]) {
   await Promise.all(members.map((member) => member.adapter.close?.()));
-  await Promise.all(members.map((member) => member.proxy.close()));
+  await Promise.all(proxiesOf(members).map((proxy) => proxy.close()));
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
 }
 
 /**
  * Finds the servers `serve` uses, exactly as `chat` does ({@link resolveProviders}: Ollama, then
- * an OpenAI-compatible server, else the built-in simulators), but puts a {@link FaultProxy} in
- * front of each, so the page's fault buttons and `--fault` can break any member for real.
+ * an OpenAI-compatible server, then Anthropic, else the built-in simulators), but puts a
+ * {@link FaultProxy} in front of each host (every replica of a pool included), so the page's
+ * fault buttons and `--fault` can break any of them for real.
  */
 export async function resolveProxiedMembers(
   options: ProxiedMembersOptions,
@@ -68,61 +107,91 @@ export async function resolveProxiedMembers(
   if (!options.sim) {
     // The servers resolveProviders would pick: the proxies sit in front of exactly those.
     const targets = providerTargets(options);
-    const ollamaServer = targets.ollama.url;
-    const openaiServer = targets.openai?.url;
-    const ollamaProxy = await startFaultProxy({ target: ollamaServer });
-    const openaiProxy = openaiServer ? await startFaultProxy({ target: openaiServer }) : undefined;
+    const servers = [
+      ...targets.ollama.urls,
+      ...(targets.openai?.urls ?? []),
+      ...(targets.anthropic ? [targets.anthropic.url] : []),
+    ];
+    const proxies = await Promise.all(servers.map((server) => startFaultProxy({ target: server })));
+    // proxied URL (as an adapter's baseUrl) -> its proxy and the server behind it
+    const byUrl = new Map<string, { proxy: FaultProxy; server: string }>();
+    const proxied = servers.map((server, index) => {
+      const proxy = proxies[index] as FaultProxy;
+      const url = viaProxy(server, proxy);
+      byUrl.set(trimSlash(url), { proxy, server });
+      return url;
+    });
+    const ollamaCount = targets.ollama.urls.length;
+    const openaiCount = targets.openai?.urls.length ?? 0;
     const found = await resolveProviders({
       ...options,
-      ollama: viaProxy(ollamaServer, ollamaProxy),
-      ...(openaiServer && openaiProxy ? { openai: viaProxy(openaiServer, openaiProxy) } : {}),
+      ollama: proxied.slice(0, ollamaCount).join(","),
+      ...(targets.openai
+        ? { openai: proxied.slice(ollamaCount, ollamaCount + openaiCount).join(",") }
+        : {}),
+      ...(targets.anthropic ? { anthropic: proxied[ollamaCount + openaiCount] as string } : {}),
     });
     if (!found.simulated) {
-      const members = found.adapters.map((adapter) => {
-        const ollama = adapter.provider === "ollama";
-        const proxy = (ollama ? ollamaProxy : openaiProxy) as FaultProxy;
-        return {
-          adapter,
-          proxy,
-          target: (ollama ? ollamaServer : openaiServer) ?? proxy.target,
-          simulated: false,
-        };
+      const hostOf = (adapter: AIAdapter) => {
+        const baseUrl = (adapter as { baseUrl?: unknown }).baseUrl;
+        const host = typeof baseUrl === "string" ? byUrl.get(trimSlash(baseUrl)) : undefined;
+        if (!host) throw new Error(`no fault proxy for ${adapter.provider}/${adapter.model}`);
+        return host;
+      };
+      const members: ProxiedMember[] = found.adapters.map((adapter) => {
+        if (isPool(adapter)) {
+          const replicas = adapter.replicas.map((replica) => {
+            const host = hostOf(replica.adapter);
+            return { adapter: replica.adapter, proxy: host.proxy, target: host.server };
+          });
+          return {
+            adapter,
+            target: replicas.map((replica) => replica.target).join(", "),
+            simulated: false,
+            replicas,
+          };
+        }
+        const host = hostOf(adapter);
+        return { adapter, proxy: host.proxy, target: host.server, simulated: false };
       });
-      for (const proxy of [ollamaProxy, openaiProxy]) {
-        if (proxy && !members.some((member) => member.proxy === proxy)) await proxy.close();
-      }
-      await Promise.all(members.map((member, index) => member.proxy.setFault(faultOf(index))));
+      const used = proxiesOf(members);
+      await Promise.all(proxies.filter((proxy) => !used.includes(proxy)).map((p) => p.close()));
+      await Promise.all(used.map((proxy, index) => proxy.setFault(faultOf(index))));
       // resolveProviders names the proxied URLs; the reader wants the servers.
-      const renames: [string, string][] = [[viaProxy(ollamaServer, ollamaProxy), ollamaServer]];
-      if (openaiServer && openaiProxy)
-        renames.push([viaProxy(openaiServer, openaiProxy), openaiServer]);
       for (const note of found.notes) {
-        notes.push(renames.reduce((text, [from, to]) => text.split(from).join(to), note));
+        notes.push(
+          [...byUrl].reduce((text, [from, { server }]) => text.split(from).join(server), note),
+        );
       }
       notes.push(
-        `Fault proxies: ${members.map((m) => `${m.adapter.provider} via ${m.proxy.url}`).join(", ")}`,
+        `Fault proxies: ${used.map((proxy) => `${proxy.target} via ${proxy.url}`).join(", ")}`,
       );
       return {
         members,
         simulated: false,
         notes,
+        poolEvents: found.poolEvents,
         close: () => closeAll(members),
       };
     }
     // Nothing real answered: resolveProviders started its own simulators, but without proxies.
     await found.close();
-    await Promise.all([ollamaProxy.close(), openaiProxy?.close()]);
-    notes.push(`Ollama not reachable at ${ollamaServer}`);
-    if (openaiServer) notes.push(`OpenAI-compatible server not reachable at ${openaiServer}`);
+    await Promise.all(proxies.map((proxy) => proxy.close()));
+    notes.push(`Ollama not reachable at ${targets.ollama.urls.join(", ")}`);
+    if (targets.openai)
+      notes.push(`OpenAI-compatible server not reachable at ${targets.openai.urls.join(", ")}`);
+    if (targets.anthropic) notes.push(`Anthropic not reachable at ${targets.anthropic.url}`);
   }
   const delay = options.simTokenDelayMs ?? 25;
-  const [ollamaSim, openaiSim] = await Promise.all([
+  const [ollamaSim, openaiSim, anthropicSim] = await Promise.all([
     startOllamaSim({ tokenDelayMs: delay }),
-    startOpenAISim({ tokenDelayMs: delay, apiKey: "sk-sim" }),
+    startOpenAISim({ tokenDelayMs: delay, apiKey: SIM_OPENAI_KEY }),
+    startAnthropicSim({ tokenDelayMs: delay, apiKey: SIM_ANTHROPIC_KEY }),
   ]);
-  const [ollamaProxy, openaiProxy] = await Promise.all([
+  const [ollamaProxy, openaiProxy, anthropicProxy] = await Promise.all([
     startFaultProxy({ target: ollamaSim.url, fault: faultOf(0) }),
     startFaultProxy({ target: openaiSim.url, fault: faultOf(1) }),
+    startFaultProxy({ target: anthropicSim.url, fault: faultOf(2) }),
   ]);
   const members: ProxiedMember[] = [
     {
@@ -135,10 +204,20 @@ export async function resolveProxiedMembers(
       adapter: new OpenAIAdapter({
         baseUrl: `${openaiProxy.url}/v1`,
         model: "sim-gpt",
-        apiKey: "sk-sim",
+        apiKey: SIM_OPENAI_KEY,
       }),
       proxy: openaiProxy,
       target: `${openaiSim.url}/v1`,
+      simulated: true,
+    },
+    {
+      adapter: new AnthropicAdapter({
+        baseUrl: anthropicProxy.url,
+        model: "sim-claude",
+        apiKey: SIM_ANTHROPIC_KEY,
+      }),
+      proxy: anthropicProxy,
+      target: anthropicSim.url,
       simulated: true,
     },
   ];
@@ -146,15 +225,16 @@ export async function resolveProxiedMembers(
     options.sim
       ? "Using the built-in simulators (--sim):"
       : "No real model server reachable: using the built-in SIMULATED servers (canned answers):",
-    `  simulated Ollama at ${ollamaSim.url}, simulated OpenAI at ${openaiSim.url}/v1 (each behind a fault proxy)`,
+    `  simulated Ollama at ${ollamaSim.url}, simulated OpenAI at ${openaiSim.url}/v1, simulated Anthropic at ${anthropicSim.url} (each behind a fault proxy)`,
   );
   return {
     members,
     simulated: true,
     notes,
+    poolEvents: {},
     close: async () => {
       await closeAll(members);
-      await Promise.all([ollamaSim.close(), openaiSim.close()]);
+      await Promise.all([ollamaSim.close(), openaiSim.close(), anthropicSim.close()]);
     },
   };
 }

@@ -58,6 +58,10 @@ export function formatEvent(event: OrchestratorEvent, style: Style): string {
       return style.green(
         `  ✓ served by ${name(event.adapter)} after ${event.attempts} attempt(s), ${Math.round(event.elapsedMs)} ms`,
       );
+    case "replica-served":
+      return style.green(
+        `  ⇢ replica ${event.id} served (${event.strategy} choice ${event.rank}, ${event.inFlight} in flight)`,
+      );
     default: {
       // Events of features the demo does not set up (a shared breaker store, replica pools),
       // or newer than this list: named, never dropped.

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { AIAdapter } from "@x/core";
-import type { CircuitState, OrchestratorEvent } from "@x/orchestrator";
+import type { CircuitState, OrchestratorEvent, ReplicaPool } from "@x/orchestrator";
 import { FAULTS, type Fault, type FaultProxy } from "../faults/fault-proxy.js";
 
 /** A chain member as the page shows it. */
@@ -13,6 +13,11 @@ export interface MonitoredMember {
   proxy?: FaultProxy;
   /** True for a built-in simulator. */
   simulated?: boolean;
+  /**
+   * A replica pool's replicas, in pool order (the member's adapter is then the `createPool`, whose
+   * `replicaStatus()` gives each replica's breaker, open streams and time to first chunk).
+   */
+  replicas?: readonly { adapter: AIAdapter; target: string; proxy?: FaultProxy }[];
 }
 
 /** An orchestrator event as JSON for the page: the member by index and label, the error as text. */
@@ -26,6 +31,8 @@ export interface WebChainEvent {
   error?: { name: string; message: string; code?: string };
   /** When the server saw the event (epoch ms). */
   at: number;
+  /** For a pool's own event: the replica's index in the pool (then `member` is the pool's). */
+  replica?: number;
   [field: string]: unknown;
 }
 
@@ -45,7 +52,27 @@ export interface MemberStatus {
   breaker: CircuitState | "none";
   /** While open: when the breaker admits a trial request again (epoch ms), from its last open event. */
   retryAt?: number;
-  /** The fault the proxy injects, or `null` without a proxy. */
+  /** The fault the proxy injects, or `null` without a proxy (a pool: see its replicas). */
+  fault: Fault | null;
+  /** A replica pool's replicas (`--ollama URL1,URL2`), in pool order. */
+  replicas?: ReplicaView[];
+}
+
+/** One replica of a pool member in {@link MemberStatus}. */
+export interface ReplicaView {
+  index: number;
+  /** The pool's id for it: provider, model and base URL (the proxy's, in `serve`). */
+  id: string;
+  label: string;
+  target: string;
+  health: "up" | "down" | "unknown";
+  checkedAt?: number;
+  /** Its own breaker in the pool. */
+  breaker: CircuitState | "none";
+  /** Streams open through the pool on it now. */
+  inFlight: number;
+  /** Its recent time to first chunk (EWMA), once measured. */
+  firstChunkMs?: number;
   fault: Fault | null;
 }
 
@@ -123,20 +150,45 @@ export class ChainMonitor {
   readonly #scope = new AsyncLocalStorage<(event: WebChainEvent) => void>();
   readonly #recent: WebChainEvent[] = [];
   readonly #health: Health[];
+  readonly #replicaHealth: Health[][];
   readonly #retryAt = new Map<number, number>();
 
   constructor(options: ChainMonitorOptions) {
     this.#options = options;
     this.#health = options.members.map(() => ({ health: "unknown" }));
+    this.#replicaHealth = options.members.map((member) =>
+      (member.replicas ?? []).map((): Health => ({ health: "unknown" })),
+    );
+  }
+
+  /**
+   * The `onEvent` of the pool that is member `member`: its replicas' failures, breaker changes
+   * and `replica-served` (which replica answered), tagged with the replica's index. Its attempts,
+   * successes and cancels are left out: the chain's own events already tell them.
+   */
+  onPoolEvent(member: number, event: OrchestratorEvent): void {
+    if (event.type === "attempt" || event.type === "success" || event.type === "abort") return;
+    const web: WebChainEvent = {
+      ...toWebEvent(event),
+      member,
+      replica: event.adapter?.index ?? -1,
+    };
+    const target = this.#options.members[member]?.replicas?.[web.replica ?? -1]?.target;
+    if (target) web.target = target;
+    this.#push(web);
+  }
+
+  #push(web: WebChainEvent): void {
+    this.#recent.push(web);
+    if (this.#recent.length > RECENT) this.#recent.shift();
+    this.#scope.getStore()?.(web);
   }
 
   /** The chain's `onEvent`. */
   readonly onEvent = (event: OrchestratorEvent): void => {
     const web = toWebEvent(event);
     if (event.type === "breaker-open") this.#retryAt.set(web.member, web.at + event.cooldownMs);
-    this.#recent.push(web);
-    if (this.#recent.length > RECENT) this.#recent.shift();
-    this.#scope.getStore()?.(web);
+    this.#push(web);
   };
 
   /** Runs `work` so that the chain events it causes reach `listener`. */
@@ -144,13 +196,19 @@ export class ChainMonitor {
     return this.#scope.run(listener, work);
   }
 
-  /** Switches the fault of member `index`; false when it has no proxy. */
-  async setFault(index: number, fault: Fault): Promise<boolean> {
-    const proxy = this.#options.members[index]?.proxy;
+  /**
+   * Switches the fault of member `index` (with `replica`: of that replica of a pool member);
+   * false when it has no proxy.
+   */
+  async setFault(index: number, fault: Fault, replica?: number): Promise<boolean> {
+    const member = this.#options.members[index];
+    const proxy = replica === undefined ? member?.proxy : member?.replicas?.[replica]?.proxy;
     if (!proxy) return false;
     await proxy.setFault(fault);
     const health = this.#health[index];
     if (health) delete health.checkedAt; // the next status request checks again
+    const replicaHealth = replica === undefined ? undefined : this.#replicaHealth[index]?.[replica];
+    if (replicaHealth) delete replicaHealth.checkedAt;
     return true;
   }
 
@@ -177,22 +235,53 @@ export class ChainMonitor {
         breaker,
         ...(breaker === "open" && retryAt !== undefined ? { retryAt } : {}),
         fault: member.proxy ? member.proxy.fault : null,
+        ...(member.replicas ? { replicas: this.#replicas(index, member, now, maxAge) } : {}),
       };
     });
     return {
       mode: breakers ? "chain" : "single",
       members,
-      faults: this.#options.members.some((member) => member.proxy) ? FAULTS : [],
+      faults: this.#options.members.some(
+        (member) => member.proxy || member.replicas?.some((replica) => replica.proxy),
+      )
+        ? FAULTS
+        : [],
       recent: [...this.#recent],
     };
   }
 
-  /** Resolves once every health check started so far has finished (for tests and shutdown). */
-  async settled(): Promise<void> {
-    await Promise.all(this.#health.map((health) => health.checking));
+  #replicas(index: number, member: MonitoredMember, now: number, maxAge: number): ReplicaView[] {
+    const pool = member.adapter as Partial<ReplicaPool>;
+    const known = typeof pool.replicaStatus === "function" ? pool.replicaStatus() : [];
+    return (member.replicas ?? []).map((replica, n): ReplicaView => {
+      const health = this.#replicaHealth[index]?.[n] as Health;
+      if (!health.checking && (health.checkedAt === undefined || now - health.checkedAt > maxAge))
+        health.checking = this.#check(replica, health);
+      const status = known[n];
+      return {
+        index: n,
+        id: status?.id ?? `${replica.adapter.provider}:${replica.adapter.model}`,
+        label: `${replica.adapter.provider}/${replica.adapter.model}`,
+        target: replica.target,
+        health: health.health,
+        ...(health.checkedAt !== undefined ? { checkedAt: health.checkedAt } : {}),
+        breaker: status?.breaker ?? "none",
+        inFlight: status?.inFlight ?? 0,
+        ...(status?.firstChunkMs !== undefined ? { firstChunkMs: status.firstChunkMs } : {}),
+        fault: replica.proxy ? replica.proxy.fault : null,
+      };
+    });
   }
 
-  async #check(member: MonitoredMember, health: Health): Promise<void> {
+  /** Resolves once every health check started so far has finished (for tests and shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([
+      ...this.#health.map((health) => health.checking),
+      ...this.#replicaHealth.flat().map((health) => health.checking),
+    ]);
+  }
+
+  async #check(member: { adapter: AIAdapter }, health: Health): Promise<void> {
     let up = false;
     try {
       up = await member.adapter.healthCheck({ timeoutMs: 1500 });

@@ -42,16 +42,33 @@ async function setFault(
   res: ServerResponse,
   monitor: ChainMonitor | undefined,
 ): Promise<void> {
-  const body = (await readJsonBody(req)) as { member?: unknown; fault?: unknown };
-  if (!monitor || typeof body.member !== "number" || !isFault(body.fault)) {
+  const body = (await readJsonBody(req)) as {
+    member?: unknown;
+    fault?: unknown;
+    replica?: unknown;
+  };
+  if (
+    !monitor ||
+    typeof body.member !== "number" ||
+    !isFault(body.fault) ||
+    (body.replica !== undefined && typeof body.replica !== "number")
+  ) {
     sendJson(res, 400, {
-      error: { message: "expected {member: number, fault: name}", type: "invalid_request_error" },
+      error: {
+        message: "expected {member: number, fault: name, replica?: number}",
+        type: "invalid_request_error",
+      },
     });
     return;
   }
-  if (!(await monitor.setFault(body.member, body.fault))) {
+  const replica = body.replica as number | undefined;
+  if (!(await monitor.setFault(body.member, body.fault, replica))) {
+    const which =
+      replica === undefined
+        ? `member ${body.member}`
+        : `replica ${replica} of member ${body.member}`;
     sendJson(res, 404, {
-      error: { message: `member ${body.member} has no fault proxy`, type: "not_found_error" },
+      error: { message: `${which} has no fault proxy`, type: "not_found_error" },
     });
     return;
   }
