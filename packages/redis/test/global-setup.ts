@@ -12,8 +12,11 @@ export default function setup(): void {
     );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  execFileSync("apt-get", ["update"], { stdio: "inherit", env });
-  execFileSync("apt-get", ["install", "-y", "--no-install-recommends", "redis-server"], {
+  // Another test setup (the demo's Chromium) may be running apt at the same moment: wait for
+  // its lock instead of failing.
+  const wait = ["-o", "DPkg::Lock::Timeout=600"];
+  execFileSync("apt-get", [...wait, "update"], { stdio: "inherit", env });
+  execFileSync("apt-get", [...wait, "install", "-y", "--no-install-recommends", "redis-server"], {
     stdio: "inherit",
     env,
   });
