@@ -171,4 +171,50 @@ describe("the page's conversation", () => {
       },
     ]);
   });
+
+  it("shows a pool's replica events as rows of their own: which replica failed, which served", () => {
+    const error = { name: "ServerError", message: "ollama 503: busy", code: "server_error" };
+    const rows = c.trailRows([
+      { type: "attempt", member: 0, label: "pool/m", attempt: 1, hedged: false },
+      {
+        type: "failure",
+        member: 0,
+        replica: 0,
+        label: "ollama/m",
+        target: "http://gpu-1:11434",
+        stage: "connect",
+        durationMs: 3,
+        error,
+      },
+      {
+        type: "replica-served",
+        member: 0,
+        replica: 1,
+        label: "ollama/m",
+        target: "http://gpu-2:11434",
+        rank: 2,
+      },
+      { type: "success", member: 0, label: "pool/m", durationMs: 90, attempts: 1 },
+    ]);
+    expect(rows).toEqual([
+      {
+        kind: "attempt",
+        member: 0,
+        label: "pool/m",
+        state: "served",
+        hedged: false,
+        durationMs: 90,
+      },
+      {
+        kind: "replica",
+        type: "failure",
+        text: "replica 1 of ollama/m (http://gpu-1:11434) failed at connect after 3 ms: ServerError: ollama 503: busy",
+      },
+      {
+        kind: "replica",
+        type: "replica-served",
+        text: "replica 2 of ollama/m (http://gpu-2:11434) served (the pool's choice 2)",
+      },
+    ]);
+  });
 });

@@ -19,13 +19,23 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `serve --port 0 ...args` and resolves once it prints its URL. */
-export async function startServe(args: readonly string[]): Promise<ServeProcess> {
+/**
+ * Starts `serve --port 0 ...args` and resolves once it prints its URL. `env` is added to the
+ * process's environment (a key set to undefined is removed).
+ */
+export async function startServe(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<ServeProcess> {
   if (!existsSync(CLI))
     throw new Error(`build first (${CLI} is missing): pnpm --filter @x/demo build`);
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    env: Object.fromEntries(
+      Object.entries({ ...process.env, NO_COLOR: "1", ...env }).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    ),
   });
   const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
   let stdout = "";

@@ -213,7 +213,7 @@ let pollTimer;
 function showStatus(status) {
   chainMode.textContent =
     status.mode === "chain"
-      ? "Members in fallback order; the breaker skips a member that keeps failing."
+      ? "Members in fallback order; the breaker skips a member that keeps failing. A pool lists its replicas, each with its own breaker."
       : "One adapter, used directly (no chain).";
   members.replaceChildren(renderPanel(status));
 }
@@ -235,7 +235,11 @@ members.addEventListener("click", async (event) => {
   const response = await fetch("/api/faults", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ member: Number(target.dataset.member), fault: target.dataset.fault }),
+    body: JSON.stringify({
+      member: Number(target.dataset.member),
+      fault: target.dataset.fault,
+      ...(target.dataset.replica === undefined ? {} : { replica: Number(target.dataset.replica) }),
+    }),
   });
   if (response.ok) showStatus(await response.json());
 });

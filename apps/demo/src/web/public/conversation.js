@@ -193,8 +193,9 @@ function isTurn(turn) {
 
 /**
  * The trail of one answer for display: one row per attempt (member, state, stage, duration,
- * error), in order, and a note row for everything else the chain did (skip, retry, hedge,
- * breaker changes).
+ * error), in order, a note row for everything else the chain did (skip, retry, hedge,
+ * breaker changes), and a replica row for each event of a pool member's replicas (which one
+ * failed, which one served).
  */
 export function trailRows(trail) {
   const rows = [];
@@ -205,6 +206,11 @@ export function trailRows(trail) {
     return row?.state === "running" ? row : undefined;
   };
   for (const event of trail) {
+    // A pool's own event (one of its replicas failed, or served): a row of its own.
+    if (typeof event.replica === "number") {
+      rows.push({ kind: "replica", type: event.type, text: describeEvent(event) });
+      continue;
+    }
     switch (event.type) {
       case "attempt":
         rows.push({
@@ -257,6 +263,12 @@ function ms(value) {
 /** One line for a chain event (the side panel's recent list, the trail's note rows). */
 export function describeEvent(event) {
   const error = event.error ? `${event.error.name}: ${event.error.message}` : "";
+  if (typeof event.replica === "number" && event.replica >= 0) {
+    const replica = `replica ${event.replica + 1} of ${event.label}${event.target ? ` (${event.target})` : ""}`;
+    if (event.type === "replica-served")
+      return `${replica} served${event.rank > 1 ? ` (the pool's choice ${event.rank})` : ""}`;
+    return describeEvent({ ...event, replica: undefined, label: replica });
+  }
   switch (event.type) {
     case "attempt":
       return `attempt ${event.attempt}: ${event.label}${event.hedged ? " (hedge)" : ""}`;

@@ -67,6 +67,10 @@ function renderTrail(turn) {
       list.append(el("li", `note ${row.type}`, `· ${row.text}`));
       continue;
     }
+    if (row.kind === "replica") {
+      list.append(el("li", `replica-note ${row.type}`, `⇢ ${row.text}`));
+      continue;
+    }
     const item = el("li", `attempt ${row.state}`);
     const mark = { served: "✓", failed: "✗", cancelled: "■" }[row.state] ?? "…";
     const parts = [`${mark} ${row.label}${row.hedged ? " (hedge)" : ""}`];
@@ -150,6 +154,65 @@ const FAULT_TEXT = {
   "http-503": "503",
 };
 
+/** Fault buttons for a member (`replica` undefined) or one replica of a pool member. */
+function faultButtons(status, name, current, member, replica) {
+  const faults = el("div", "faults");
+  faults.setAttribute("role", "group");
+  faults.setAttribute("aria-label", `Break ${name}`);
+  for (const fault of status.faults) {
+    const choice = el("button", `fault${fault === "none" ? " heal" : ""}`, FAULT_TEXT[fault]);
+    choice.type = "button";
+    choice.dataset.member = String(member);
+    if (replica !== undefined) choice.dataset.replica = String(replica);
+    choice.dataset.fault = fault;
+    choice.setAttribute("aria-pressed", String(current === fault));
+    faults.append(choice);
+  }
+  return faults;
+}
+
+/** A pool member's replicas: each host's health, its own breaker, open streams, speed, faults. */
+function renderReplicas(status, member) {
+  const list = el("ol", "replicas");
+  list.setAttribute("aria-label", `Replicas of ${member.label}`);
+  for (const replica of member.replicas) {
+    const item = el("li", "replica");
+    item.dataset.index = String(replica.index);
+    item.dataset.health = replica.health;
+    item.dataset.breaker = replica.breaker;
+    const head = el("div", "replica-head");
+    head.append(
+      el("span", `dot ${replica.health}`, replica.health === "up" ? "●" : "○"),
+      el("span", "replica-name", `replica ${replica.index + 1} · ${replica.target}`),
+    );
+    const facts = el("div", "member-facts");
+    facts.append(
+      el("span", `badge health-${replica.health}`, replica.health),
+      el(
+        "span",
+        `badge breaker-${replica.breaker}`,
+        BREAKER_TEXT[replica.breaker] ?? replica.breaker,
+      ),
+      el("span", "badge in-flight", `${replica.inFlight} in flight`),
+    );
+    if (replica.firstChunkMs !== undefined)
+      facts.append(el("span", "badge ttfc", `first chunk ~${ms(replica.firstChunkMs)}`));
+    item.append(head, facts);
+    if (replica.fault !== null && status.faults.length > 0)
+      item.append(
+        faultButtons(
+          status,
+          `replica ${replica.index + 1}`,
+          replica.fault,
+          member.index,
+          replica.index,
+        ),
+      );
+    list.append(item);
+  }
+  return list;
+}
+
 /** The side panel: every member's health, breaker and fault buttons, then recent chain events. */
 export function renderPanel(status, now = Date.now()) {
   const fragment = document.createDocumentFragment();
@@ -181,20 +244,9 @@ export function renderPanel(status, now = Date.now()) {
       facts,
       el("div", "member-target", `${member.simulated ? "simulator " : ""}${member.target}`),
     );
-    if (member.fault !== null && status.faults.length > 0) {
-      const faults = el("div", "faults");
-      faults.setAttribute("role", "group");
-      faults.setAttribute("aria-label", `Break ${member.label}`);
-      for (const fault of status.faults) {
-        const choice = el("button", `fault${fault === "none" ? " heal" : ""}`, FAULT_TEXT[fault]);
-        choice.type = "button";
-        choice.dataset.member = String(member.index);
-        choice.dataset.fault = fault;
-        choice.setAttribute("aria-pressed", String(member.fault === fault));
-        faults.append(choice);
-      }
-      box.append(faults);
-    }
+    if (member.fault !== null && status.faults.length > 0)
+      box.append(faultButtons(status, member.label, member.fault, member.index));
+    if (member.replicas?.length) box.append(renderReplicas(status, member));
     fragment.append(box);
   }
   if (status.recent.length > 0) {
