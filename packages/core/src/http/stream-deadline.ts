@@ -48,7 +48,7 @@ export class StreamDeadline {
   #first: ReturnType<typeof setTimeout> | undefined;
   /** A first chunk arrived. */
   #started = false;
-  /** While the consumer waits for the next chunk: since when (`performance.now()`). */
+  /** While the consumer waits for the next chunk: since when (`Date.now()`: millisecond timers need no finer clock, and it is the cheaper call per chunk). */
   #waitingSince: number | undefined;
   #reason: DeadlineReason | undefined;
   readonly #onAbort = () => this.#fire("aborted");
@@ -101,7 +101,7 @@ export class StreamDeadline {
    */
   resume(): void {
     if (this.#reason !== undefined || !this.#started) return;
-    this.#waitingSince = performance.now();
+    this.#waitingSince = Date.now();
     if (this.#idle === undefined) this.#idle = this.#timer(this.#timeouts.idleMs, "idle");
   }
 
@@ -160,8 +160,8 @@ export class StreamDeadline {
     if (index >= 0) this.#timers.splice(index, 1);
     this.#idle = undefined;
     if (this.#waitingSince === undefined) return; // the consumer holds a chunk: resume() re-arms
-    const waited = performance.now() - this.#waitingSince;
-    // Timers may ring up to a millisecond early by the high-resolution clock.
+    const waited = Date.now() - this.#waitingSince;
+    // The timer's clock and Date.now() may disagree by a millisecond.
     if (waited >= idleMs - 1) {
       this.#fire("idle");
       return;
