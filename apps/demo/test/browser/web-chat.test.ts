@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/http/listen.js";
+import { startOllamaSim } from "../../src/sim/ollama-sim.js";
 import {
   type ChatCompletionsServer,
   HELD_WORDS,
@@ -55,6 +57,8 @@ async function ask(page: Page, text: string): Promise<void> {
 let upstream: ChatCompletionsServer | undefined;
 let real: ServeProcess | undefined;
 let simulated: ServeProcess | undefined;
+let pooled: ServeProcess | undefined;
+let replicaSims: RunningServer[] = [];
 let context: BrowserContext | undefined;
 const profile = mkdtempSync(join(tmpdir(), "x-demo-chromium-"));
 
@@ -65,7 +69,8 @@ beforeAll(async () => {
   ).toBe(true);
   upstream = await startChatCompletionsServer({ model: "local-llm" });
   const down = await refusedPort();
-  [real, simulated] = await Promise.all([
+  replicaSims = await Promise.all([startOllamaSim(), startOllamaSim()]);
+  [real, simulated, pooled] = await Promise.all([
     startServe([
       "--ollama",
       `http://127.0.0.1:${down}`,
@@ -75,6 +80,12 @@ beforeAll(async () => {
       "local-llm",
     ]),
     startServe(["--sim"]),
+    // One member: a pool of two Ollama hosts (no other provider from the environment).
+    startServe(["--ollama", replicaSims.map((sim) => sim.url).join(",")], {
+      OPENAI_API_KEY: undefined,
+      OPENAI_BASE_URL: undefined,
+      ANTHROPIC_API_KEY: undefined,
+    }),
   ]);
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -87,7 +98,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await Promise.all([real?.stop(), simulated?.stop()]);
+  await Promise.all([real?.stop(), simulated?.stop(), pooled?.stop()]);
+  await Promise.all(replicaSims.map((sim) => sim.close()));
   await upstream?.close();
   rmSync(profile, { recursive: true, force: true });
 });
@@ -221,6 +233,50 @@ describe("web chat in Chromium", () => {
     );
     expect(await tooled.locator(".content").textContent()).toContain("The tool answered");
 
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("shows a pool's replicas in the panel, and which replica served in the trail", async () => {
+    const page = await (context as BrowserContext).newPage();
+    const errors = watchErrors(page);
+    const [first, second] = replicaSims as [RunningServer, RunningServer];
+    await page.goto(`${pooled?.url}/`);
+    const replicas = page.locator('.member[data-index="0"] .replica');
+    await page
+      .locator('.member[data-index="0"] .replica[data-index="1"][data-health="up"]')
+      .waitFor();
+    expect(await replicas.count()).toBe(2);
+    expect(await replicas.nth(0).locator(".replica-name").textContent()).toBe(
+      `replica 1 · ${first.url}`,
+    );
+    expect(await replicas.nth(1).locator(".replica-name").textContent()).toBe(
+      `replica 2 · ${second.url}`,
+    );
+
+    // Replica 1 answers 503 from now on: whichever the pool asks first, replica 2 serves.
+    await replicas.nth(0).locator('button[data-fault="http-503"]').click();
+    await replicas.nth(0).locator('button[data-fault="http-503"][aria-pressed="true"]').waitFor();
+    for (const [n, text] of ["Hello pool", "Hello again"].entries()) {
+      await ask(page, text);
+      const answer = page.locator('.msg.assistant[data-status="done"]').nth(n);
+      await answer.waitFor();
+      expect(await answer.locator(".content").textContent()).toContain(
+        "Hello from the Ollama simulator",
+      );
+      const servedBy = await answer.locator(".trail .replica-note.replica-served").textContent();
+      expect(servedBy?.startsWith(`⇢ replica 2 of ollama/sim-llama (${second.url}) served`)).toBe(
+        true,
+      );
+    }
+    // Over two answers the pool asked replica 1 at least once: its failure is in a trail.
+    await page
+      .locator(".trail .replica-note.failure", {
+        hasText: `replica 1 of ollama/sim-llama (${first.url}) failed at connect`,
+      })
+      .first()
+      .waitFor();
+    await page.screenshot({ path: join(DOCS, "web-chat-pool.png") });
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
