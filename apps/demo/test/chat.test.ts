@@ -2,16 +2,22 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { startOllamaSim } from "../src/sim/ollama-sim.js";
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 function runCli(
   args: string[],
   input: string,
+  env: Record<string, string | undefined> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [cli, ...args], {
     stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    env: Object.fromEntries(
+      Object.entries({ ...process.env, NO_COLOR: "1", ...env }).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    ),
   });
   let stdout = "";
   let stderr = "";
@@ -55,5 +61,36 @@ describe("chat command (piped input, simulators)", () => {
     const { code, stdout } = await runCli(["chat", "--sim", "--no-fallback"], "hi\n");
     expect(code).toBe(0);
     expect(stdout).toContain("x-demo chat · ollama/sim-llama\n");
+  });
+
+  it("puts several --ollama hosts in one pool and says which replica served", async () => {
+    let busyRequests = 0;
+    const busy = await startOllamaSim({
+      fault: "http-503",
+      onChatRequest: () => {
+        busyRequests += 1;
+      },
+    });
+    const healthy = await startOllamaSim();
+    try {
+      const { code, stdout } = await runCli(
+        ["chat", "--ollama", `${busy.url},${healthy.url}`],
+        "one\ntwo\n/exit\n",
+        { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, ANTHROPIC_API_KEY: undefined },
+      );
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Ollama pool of 2 at ${busy.url}, ${healthy.url} (model sim-llama)`);
+      expect(stdout).toContain("x-demo chat · pool/sim-llama\n");
+      expect(stdout.match(/You said: /g)).toHaveLength(2);
+      const served = stdout.match(/⇢ replica (\S+) served/g) ?? [];
+      expect(served).toEqual([
+        `⇢ replica ollama:sim-llama@${healthy.url} served`,
+        `⇢ replica ollama:sim-llama@${healthy.url} served`,
+      ]);
+      expect(busyRequests).toBeGreaterThanOrEqual(1);
+      expect(stdout).toContain("ollama/sim-llama failed at connect");
+    } finally {
+      await Promise.all([busy.close(), healthy.close()]);
+    }
   });
 });
