@@ -35,8 +35,10 @@ export default async function setup(): Promise<void> {
     return;
   }
   process.stdout.write(`[browser tests] ${CHROMIUM} is missing: installing Debian's chromium\n`);
-  await run("apt-get", ["update"]);
-  await run("apt-get", ["install", "-y", "chromium"]);
+  // Another test setup (@x/redis's) may be running apt at the same moment: wait for its lock.
+  const wait = ["-o", "DPkg::Lock::Timeout=600"];
+  await run("apt-get", [...wait, "update"]);
+  await run("apt-get", [...wait, "install", "-y", "chromium"]);
   if (!existsSync(CHROMIUM))
     throw new Error(`apt-get installed chromium but ${CHROMIUM} is missing`);
   process.stdout.write(`[browser tests] installed ${CHROMIUM}\n`);
