@@ -14,6 +14,7 @@ import {
   MAX_ERROR_BODY_BYTES,
   MAX_SUCCESS_BODY_BYTES,
   readBody,
+  readHttpError,
   resolveBaseUrl,
   StreamDeadline,
 } from "@x/core/http";
@@ -22,7 +23,7 @@ import { AnthropicProtocolError } from "./anthropic-errors.js";
 import { anthropicStream } from "./anthropic-stream.js";
 import { DEFAULT_MAX_TOKENS } from "./build-anthropic-request.js";
 import type { AnthropicInputMessage } from "./convert-to-anthropic-messages.js";
-import { type ErrorContext, mapAnthropicError, readHttpError } from "./map-anthropic-error.js";
+import { type ErrorContext, mapAnthropicError } from "./map-anthropic-error.js";
 
 /** Options for {@link AnthropicAdapter}. */
 export interface AnthropicAdapterOptions {

@@ -1,10 +1,10 @@
 import type { StreamChunk, StreamOptions, Timeouts } from "@x/core";
-import { SseDecoder, type SseEvent, StreamDeadline } from "@x/core/http";
+import { readHttpError, SseDecoder, type SseEvent, StreamDeadline } from "@x/core/http";
 import { type Dispatcher, request } from "undici";
 import { AnthropicAnswer } from "./anthropic-answer.js";
 import { AnthropicProtocolError } from "./anthropic-errors.js";
 import { buildAnthropicRequest } from "./build-anthropic-request.js";
-import { type ErrorContext, mapAnthropicError, readHttpError } from "./map-anthropic-error.js";
+import { type ErrorContext, mapAnthropicError } from "./map-anthropic-error.js";
 import { mapAnthropicEvent, parseAnthropicEvent } from "./map-anthropic-frame.js";
 
 /** Everything one chat stream needs from the adapter. @internal */

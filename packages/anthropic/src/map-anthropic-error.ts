@@ -1,13 +1,10 @@
 import {
   AdapterError,
   type AdapterErrorOptions,
-  ContextLengthError,
-  type HttpError,
   InvalidRequestError,
   type PartialOutput,
 } from "@x/core";
-import { createHttpError, MAX_ERROR_BODY_BYTES, readBody, type StreamDeadline } from "@x/core/http";
-import type { Dispatcher } from "undici";
+import type { StreamDeadline } from "@x/core/http";
 import { AnthropicProtocolError, AnthropicUnavailableError } from "./anthropic-errors.js";
 
 /** Who failed, and what no error may show. @internal */
@@ -58,44 +55,6 @@ function describe(cause: unknown): string {
     return typeof code === "string" ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
-}
-
-/**
- * Anthropic's 400 when the prompt fits but prompt + `max_tokens` do not ("input length and
- * `max_tokens` exceed context limit: 188240 + 21333 > 200000"): a context-length error too.
- */
-const CONTEXT_LIMIT = /exceed context limit/i;
-
-/**
- * Reads a non-2xx answer's body (at most 64 KiB) and builds the matching `HttpError`:
- * `createHttpError` maps the status (429 with `retry-after`, 529 `overloaded_error` as a
- * retryable `ServerError`) and reads Anthropic's `{"type":"error","error":{"type","message"}}`.
- * @internal
- */
-export async function readHttpError(
-  response: Dispatcher.ResponseData,
-  context: ErrorContext,
-): Promise<HttpError> {
-  const { text } = await readBody(response.body, MAX_ERROR_BODY_BYTES);
-  const error = createHttpError({
-    ...context,
-    status: response.statusCode,
-    headers: response.headers,
-    body: text,
-  });
-  if (
-    InvalidRequestError.isInstance(error) &&
-    error.status === 400 &&
-    CONTEXT_LIMIT.test(error.message)
-  ) {
-    return new ContextLengthError(error.message, {
-      ...context,
-      status: error.status,
-      body: text,
-      providerCode: error.providerCode,
-    });
-  }
-  return error;
 }
 
 /** The caller's input cannot be sent. Status 0: no HTTP exchange happened. @internal */

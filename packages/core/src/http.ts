@@ -20,6 +20,8 @@ export type { ResolvedBaseUrl } from "./http/credentials.js";
 export { buildHeaders, collectSecrets, resolveBaseUrl } from "./http/credentials.js";
 export type { BodyLike, BodyText } from "./http/read-body.js";
 export { MAX_ERROR_BODY_BYTES, MAX_SUCCESS_BODY_BYTES, readBody } from "./http/read-body.js";
+export type { ErrorResponseLike } from "./http/read-http-error.js";
+export { readHttpError } from "./http/read-http-error.js";
 export type { DeadlineReason } from "./http/stream-deadline.js";
 export { StreamDeadline } from "./http/stream-deadline.js";
 export {

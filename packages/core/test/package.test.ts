@@ -81,6 +81,7 @@ describe("public runtime API", () => {
       "parseRetryAfter",
       "parseToolArguments",
       "readBody",
+      "readHttpError",
       "redact",
       "resolveBaseUrl",
       "secretsFromHeaders",

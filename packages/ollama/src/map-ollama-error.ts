@@ -1,12 +1,10 @@
 import {
   AdapterError,
   type AdapterErrorOptions,
-  type HttpError,
   InvalidRequestError,
   type PartialOutput,
 } from "@x/core";
-import { createHttpError, MAX_ERROR_BODY_BYTES, readBody, type StreamDeadline } from "@x/core/http";
-import type { Dispatcher } from "undici";
+import type { StreamDeadline } from "@x/core/http";
 import { OllamaProtocolError, OllamaUnavailableError } from "./ollama-errors.js";
 
 /** Who failed, and what no error may show. @internal */
@@ -55,20 +53,6 @@ function describe(cause: unknown): string {
     return typeof code === "string" ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
-}
-
-/** Reads a non-2xx answer's body (at most 64 KiB) and builds the matching `HttpError`. @internal */
-export async function readHttpError(
-  response: Dispatcher.ResponseData,
-  context: ErrorContext,
-): Promise<HttpError> {
-  const { text } = await readBody(response.body, MAX_ERROR_BODY_BYTES);
-  return createHttpError({
-    ...context,
-    status: response.statusCode,
-    headers: response.headers,
-    body: text,
-  });
 }
 
 /**

@@ -15,11 +15,12 @@ import {
   MAX_ERROR_BODY_BYTES,
   MAX_SUCCESS_BODY_BYTES,
   readBody,
+  readHttpError,
   resolveBaseUrl,
   StreamDeadline,
 } from "@x/core/http";
 import { Agent, type Dispatcher, request } from "undici";
-import { type ErrorContext, mapOllamaError, readHttpError } from "./map-ollama-error.js";
+import { type ErrorContext, mapOllamaError } from "./map-ollama-error.js";
 import { OllamaProtocolError } from "./ollama-errors.js";
 import {
   type OllamaModelDetails,

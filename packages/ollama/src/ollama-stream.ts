@@ -1,8 +1,8 @@
 import type { StreamChunk, StreamOptions, Timeouts } from "@x/core";
-import { NdjsonDecoder, StreamDeadline } from "@x/core/http";
+import { NdjsonDecoder, readHttpError, StreamDeadline } from "@x/core/http";
 import { type Dispatcher, request } from "undici";
 import { buildOllamaRequest } from "./build-ollama-request.js";
-import { type ErrorContext, mapOllamaError, readHttpError } from "./map-ollama-error.js";
+import { type ErrorContext, mapOllamaError } from "./map-ollama-error.js";
 import { mapOllamaFrame, OllamaAnswer, parseOllamaFrame, toDoneChunk } from "./map-ollama-frame.js";
 import { OllamaProtocolError } from "./ollama-errors.js";
 

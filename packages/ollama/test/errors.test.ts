@@ -4,6 +4,7 @@ import {
   AuthenticationError,
   ModelLoadingTimeoutError,
   RateLimitError,
+  ServerError,
   StreamTimeoutError,
   UnavailableError,
 } from "@x/core";
@@ -163,5 +164,22 @@ describe("HTTP errors", () => {
     const error = await run(new OllamaAdapter({ baseUrl: server.url, model: "m" }));
     expect((error as { status?: number }).status).toBe(500);
     expect((error as { body: string }).body.length).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe("an error answer whose body is cut off", () => {
+  it("is still the status's HttpError (503 → ServerError), not 'cannot reach the server'", async () => {
+    handler = (_req, res) => {
+      res.writeHead(503, { "content-type": "application/json", "content-length": "200" });
+      // A server that dies 20 ms into its error body (after the client has the status).
+      res.write('{"error":"server busy, ', () => {
+        const timer = setTimeout(() => res.socket?.destroy(), 20);
+        res.on("close", () => clearTimeout(timer));
+      });
+    };
+    const error = await run(new OllamaAdapter({ baseUrl: server.url, model: "m" }));
+    expect(ServerError.isInstance(error), String(error)).toBe(true);
+    expect(UnavailableError.isInstance(error)).toBe(false);
+    expect((error as ServerError).status).toBe(503);
   });
 });

@@ -4,7 +4,7 @@ import {
   type HttpError,
   InvalidRequestError,
 } from "@x/core";
-import { createHttpError, MAX_ERROR_BODY_BYTES, readBody, type StreamDeadline } from "@x/core/http";
+import { createHttpError, type StreamDeadline } from "@x/core/http";
 import type { Dispatcher } from "undici";
 import { OpenAIProtocolError, OpenAIUnavailableError } from "./openai-errors.js";
 
@@ -43,26 +43,6 @@ export function mapBodyError(
     `${options.provider}: stream broke off mid-answer: ${describe(cause)}`,
     { ...options, cause, reason: "truncated" },
   );
-}
-
-/**
- * The error for a non-2xx answer: reads at most `MAX_ERROR_BODY_BYTES` of the body, then
- * `createHttpError` classifies status and body (including the billing 429s
- * `insufficient_quota` / `credit_balance_exhausted`, which are not retryable).
- */
-export async function readHttpError(
-  response: Dispatcher.ResponseData,
-  deadline: StreamDeadline,
-  options: AdapterErrorOptions,
-): Promise<AdapterError> {
-  let text = "";
-  try {
-    ({ text } = await readBody(response.body, MAX_ERROR_BODY_BYTES));
-  } catch (cause) {
-    // The status is known; a body cut off by a reset still makes an HTTP error.
-    if (deadline.reason !== undefined) return deadline.error({ ...options, cause });
-  }
-  return mapHttpError(response.statusCode, response.headers, text, options);
 }
 
 /** Status, headers and body text of a non-2xx answer → the matching `HttpError` subclass. */

@@ -2,13 +2,14 @@ import { AdapterError, type AdapterErrorOptions, type StreamChunk } from "@x/cor
 import {
   MAX_SUCCESS_BODY_BYTES,
   readBody,
+  readHttpError,
   SseDecoder,
   type SseEvent,
   StreamDeadline,
 } from "@x/core/http";
 import { type Dispatcher, request } from "undici";
 import { buildOpenAIRequest, type RequestSettings } from "./build-openai-request.js";
-import { mapBodyError, mapRequestError, readHttpError } from "./map-openai-error.js";
+import { mapBodyError, mapRequestError } from "./map-openai-error.js";
 import { type ChunkClock, type FrameKind, OpenAIFrameMapper } from "./map-openai-frame.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 
@@ -121,7 +122,7 @@ async function send(
     throw mapRequestError(cause, deadline, call.errors, call.target);
   }
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  throw await readHttpError(response, deadline, call.errors);
+  throw await readHttpError(response, call.errors, deadline);
 }
 
 /** A 2xx JSON answer instead of SSE: a server or proxy that ignored `stream: true`. */
