@@ -20,8 +20,6 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
   ATTR_X_CHAIN_AFTER_COMMIT,
   ATTR_X_CHAIN_ATTEMPT,
   ATTR_X_CHAIN_ATTEMPTS,
@@ -43,6 +41,7 @@ import {
   EVENT_RETRY,
   EVENT_SKIP,
 } from "./semconv.js";
+import { addServerAttributes } from "./server-address.js";
 
 /** What {@link createChainTracing} returns. */
 export interface ChainTracing {
@@ -108,10 +107,7 @@ function startAttempt(state: RequestState, event: ChainAttemptEvent, settings: S
   attributes[ATTR_X_CHAIN_ATTEMPT] = event.attempt;
   attributes[ATTR_X_CHAIN_HEDGED] = event.hedged;
   const server = state.memberServers?.[ref.index];
-  if (server !== undefined) {
-    attributes[ATTR_SERVER_ADDRESS] = server.address;
-    if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
-  }
+  addServerAttributes(attributes, server);
   const span = settings.tracer.startSpan(
     `attempt ${ref.model}`,
     { kind: SpanKind.INTERNAL, attributes },

@@ -4,13 +4,8 @@ import { recordError } from "./errors.js";
 import { isObserved } from "./observed.js";
 import { type InstrumentOptions, type Settings, settingsOf } from "./options.js";
 import type { StreamTarget } from "./request-recorder.js";
-import {
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_X_HEALTH_OK,
-} from "./semconv.js";
-import { type ServerAddress, serverAddressOf } from "./server-address.js";
+import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_X_HEALTH_OK } from "./semconv.js";
+import { addServerAttributes, type ServerAddress, serverAddressOf } from "./server-address.js";
 import { tracedStream } from "./traced-stream.js";
 
 /**
@@ -84,10 +79,7 @@ function startAuxiliarySpan(target: StreamTarget, operation: string): Span {
   const { adapter, settings, server } = target;
   // Not a GenAI operation: no `gen_ai.operation.name`, so backends do not count it as a chat.
   const attributes: Attributes = { [ATTR_GEN_AI_PROVIDER_NAME]: adapter.provider };
-  if (server !== undefined) {
-    attributes[ATTR_SERVER_ADDRESS] = server.address;
-    if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
-  }
+  addServerAttributes(attributes, server);
   return settings.tracer.startSpan(`${operation} ${adapter.provider}`, {
     kind: SpanKind.CLIENT,
     attributes,

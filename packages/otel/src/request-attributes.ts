@@ -15,10 +15,8 @@ import {
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
 } from "./semconv.js";
-import type { ServerAddress } from "./server-address.js";
+import { addServerAttributes, type ServerAddress } from "./server-address.js";
 
 /** The one operation a `stream()` call is. */
 export const OPERATION = "chat";
@@ -34,10 +32,7 @@ export function baseAttributes(
     [ATTR_GEN_AI_PROVIDER_NAME]: provider,
     [ATTR_GEN_AI_REQUEST_MODEL]: model,
   };
-  if (server !== undefined) {
-    attributes[ATTR_SERVER_ADDRESS] = server.address;
-    if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
-  }
+  addServerAttributes(attributes, server);
   return attributes;
 }
 

@@ -63,28 +63,6 @@ export interface StreamTarget {
 /** How a request ended, as recorded in `x.outcome`. */
 type Outcome = "success" | "error" | "aborted" | "cancelled";
 
-function nextOf(iterator: AsyncIterator<StreamChunk>): Promise<IteratorResult<StreamChunk>> {
-  return iterator.next();
-}
-
-function nextInStore(
-  state: RequestState,
-  iterator: AsyncIterator<StreamChunk>,
-): Promise<IteratorResult<StreamChunk>> {
-  return requestStore.run(state, nextOf, iterator);
-}
-
-function returnOf(iterator: AsyncIterator<StreamChunk>): Promise<unknown> {
-  return iterator.return?.() ?? Promise.resolve();
-}
-
-function returnInStore(
-  state: RequestState,
-  iterator: AsyncIterator<StreamChunk>,
-): Promise<unknown> {
-  return requestStore.run(state, returnOf, iterator);
-}
-
 /**
  * One `stream()` call's span and metrics. Created at the stream's first `next()` (when the
  * request is issued); ended exactly once, by {@link succeed}, {@link fail} or {@link cancel}.
@@ -151,16 +129,20 @@ export class RequestRecorder {
 
   /** The inner stream's `next()`, run with this request's span active (and in its store). */
   pull(iterator: AsyncIterator<StreamChunk>): Promise<IteratorResult<StreamChunk>> {
-    const state = this.#state;
-    if (state === undefined) return context.with(this.#context, nextOf, undefined, iterator);
-    return context.with(this.#context, nextInStore, undefined, state, iterator);
+    return this.#inScope(() => iterator.next());
   }
 
   /** The inner stream's `return()`, run like {@link pull} (a chain's cleanup events land here). */
   close(iterator: AsyncIterator<StreamChunk>): Promise<unknown> {
+    return this.#inScope(() => iterator.return?.() ?? Promise.resolve());
+  }
+
+  /** Runs `work` with this request's span active and, for a chain, in its request store. */
+  #inScope<T>(work: () => T): T {
     const state = this.#state;
-    if (state === undefined) return context.with(this.#context, returnOf, undefined, iterator);
-    return context.with(this.#context, returnInStore, undefined, state, iterator);
+    return context.with(this.#context, () =>
+      state === undefined ? work() : requestStore.run(state, work),
+    );
   }
 
   /** Takes in one chunk on its way to the consumer; `done` ends the request successfully. */

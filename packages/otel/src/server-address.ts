@@ -1,3 +1,6 @@
+import type { Attributes } from "@opentelemetry/api";
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from "./semconv.js";
+
 /** `server.address` and `server.port` of an adapter. */
 export interface ServerAddress {
   /** Host name or IP address, never userinfo, path or query. */
@@ -27,4 +30,14 @@ export function serverAddressOf(adapter: object): ServerAddress | undefined {
   const address = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = url.port !== "" ? Number(url.port) : DEFAULT_PORTS[url.protocol];
   return { address, port };
+}
+
+/** Adds `server.address` and `server.port` (when known) to `attributes`. */
+export function addServerAttributes(
+  attributes: Attributes,
+  server: ServerAddress | undefined,
+): void {
+  if (server === undefined) return;
+  attributes[ATTR_SERVER_ADDRESS] = server.address;
+  if (server.port !== undefined) attributes[ATTR_SERVER_PORT] = server.port;
 }
