@@ -124,6 +124,6 @@ export async function openMember(input: OpenMemberInput): Promise<Opened> {
 }
 
 /** Where a failure before the first chunk happened. */
-export function stageOf(error: unknown): AttemptStage {
+function stageOf(error: unknown): AttemptStage {
   return ModelLoadingTimeoutError.isInstance(error) ? "first-chunk" : "connect";
 }

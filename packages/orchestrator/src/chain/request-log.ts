@@ -47,7 +47,6 @@ export class RequestLog {
   /** An attempt on `ref` starts (as a hedge of `primary`, if given). */
   started(ref: AdapterRef, primary: AdapterRef | undefined): number {
     const attempt = ++this.attempts;
-    if (this.#onEvent === undefined) return attempt;
     const elapsedMs = this.elapsed();
     if (primary) this.#emit({ type: "hedge", adapter: ref, primary, elapsedMs });
     this.#emit({
@@ -71,7 +70,6 @@ export class RequestLog {
     prefillRejected: boolean,
   ): void {
     this.#record(ref, error, stage, durationMs);
-    if (this.#onEvent === undefined) return;
     this.#emit({
       type: "retry",
       adapter: ref,
@@ -87,7 +85,6 @@ export class RequestLog {
   /** An attempt on `ref` failed (the chain then moves on, throws, or gives up). */
   failed(ref: AdapterRef, error: unknown, stage: AttemptStage, durationMs: number): void {
     this.#record(ref, error, stage, durationMs);
-    if (this.#onEvent === undefined) return;
     this.#emit({
       type: "failure",
       adapter: ref,
@@ -101,7 +98,6 @@ export class RequestLog {
   /** `ref` was not tried: it lacks capabilities the request needs. */
   skippedForCapability(ref: AdapterRef, missing: CapabilityName[]): void {
     this.skipped.push({ adapter: ref, reason: `missing ${missing.join(", ")}` });
-    if (this.#onEvent === undefined) return;
     this.#emit({
       type: "skip",
       adapter: ref,
@@ -114,7 +110,6 @@ export class RequestLog {
   /** `ref` was not tried: its breaker is open. */
   skippedForOpenCircuit(ref: AdapterRef): void {
     this.skipped.push({ adapter: ref, reason: "circuit open" });
-    if (this.#onEvent === undefined) return;
     this.#emit({ type: "skip", adapter: ref, reason: "circuit-open", elapsedMs: this.elapsed() });
   }
 
@@ -125,7 +120,6 @@ export class RequestLog {
     stage: AttemptStage,
     recovery: "restart" | "continue" | undefined,
   ): void {
-    if (this.#onEvent === undefined) return;
     this.#emit({
       type: "fallback",
       adapter: ref,
@@ -139,7 +133,6 @@ export class RequestLog {
 
   /** The caller cancelled; `ref` was running (if any). */
   aborted(ref: AdapterRef | undefined, partial: PartialOutput, usage: Usage | undefined): void {
-    if (this.#onEvent === undefined) return;
     this.#emit({ type: "abort", adapter: ref, partial, usage, elapsedMs: this.elapsed() });
   }
 

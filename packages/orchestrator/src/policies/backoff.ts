@@ -13,11 +13,15 @@ export interface BackoffOptions {
  * a uniform delay in [0, min(maxDelayMs, baseDelayMs * 2^(retry - 1))). `retry` is 1-based.
  */
 export function backoffDelay(retry: number, options: BackoffOptions): number {
+  const random = options.random ?? Math.random;
+  return Math.floor(random() * backoffCeiling(retry, options));
+}
+
+/** The jitter-free ceiling of {@link backoffDelay}: min(maxDelayMs, baseDelayMs * 2^(retry - 1)). */
+export function backoffCeiling(retry: number, options: BackoffOptions): number {
   const base = options.baseDelayMs ?? 250;
   const max = options.maxDelayMs ?? 8000;
-  const ceiling = Math.min(max, base * 2 ** Math.max(0, retry - 1));
-  const random = options.random ?? Math.random;
-  return Math.floor(random() * ceiling);
+  return Math.min(max, base * 2 ** Math.max(0, retry - 1));
 }
 
 /** The server's requested wait (`RateLimitError.retryAfterMs` or any error with that field). */

@@ -1,5 +1,6 @@
 import type { AdapterRef } from "../errors.js";
 import { type EventListener, emit } from "../events.js";
+import { backoffCeiling } from "../policies/backoff.js";
 import {
   type BreakerState,
   closeFromStore,
@@ -152,10 +153,10 @@ export class StoreSync {
   #down(operation: StoreOperation, error: unknown): void {
     const now = Date.now();
     this.#failures++;
-    const delay = Math.min(
-      STORE_DEFAULTS.maxBackoffMs,
-      STORE_DEFAULTS.backoffMs * 2 ** (this.#failures - 1),
-    );
+    const delay = backoffCeiling(this.#failures, {
+      baseDelayMs: STORE_DEFAULTS.backoffMs,
+      maxDelayMs: STORE_DEFAULTS.maxBackoffMs,
+    });
     this.#retryAt = now + delay;
     if (this.#downSince !== 0) return;
     this.#downSince = now;
