@@ -24,13 +24,7 @@ export interface GatewayOptions {
 
 function sendError(res: ServerResponse, error: unknown): void {
   const answer = toOpenAIError(error);
-  const text = JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    ...answer.headers,
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
+  sendJson(res, answer.status, answer.body, answer.headers);
 }
 
 async function streamAnswer(

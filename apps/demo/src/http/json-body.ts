@@ -55,10 +55,16 @@ export async function readJsonBody(
   }
 }
 
-/** Sends `body` as a JSON response. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Sends `body` as a JSON response (with extra `headers`, e.g. `retry-after`). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),
   });

@@ -113,7 +113,7 @@ export async function handleWebChat(
       return;
     }
     const answer = toOpenAIError(error);
-    sendJson(res, answer.status, answer.body);
+    sendJson(res, answer.status, answer.body, answer.headers);
     return;
   }
   const { signal, release } = abortOnClientGone(res);
