@@ -6,14 +6,14 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from "@x/core";
-import { checkStreamInput, mergeTimeouts } from "@x/core/http";
+import { checkStreamInput, invalidRequest, mergeTimeouts } from "@x/core/http";
 import type { AnthropicContentBlock } from "./anthropic-wire.js";
 import {
   type AnthropicInputMessage,
   type AnthropicWireMessage,
   convertToAnthropicMessages,
 } from "./convert-to-anthropic-messages.js";
-import { type ErrorContext, invalidRequest } from "./map-anthropic-error.js";
+import type { ErrorContext } from "./map-anthropic-error.js";
 
 /** `max_tokens` when neither the adapter nor the call sets `maxTokens` (the API requires one). */
 export const DEFAULT_MAX_TOKENS = 4096;

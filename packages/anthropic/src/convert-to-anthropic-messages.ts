@@ -1,6 +1,7 @@
 import type { Message } from "@x/core";
+import { invalidRequest } from "@x/core/http";
 import type { AnthropicContentBlock } from "./anthropic-wire.js";
-import { type ErrorContext, invalidRequest } from "./map-anthropic-error.js";
+import type { ErrorContext } from "./map-anthropic-error.js";
 
 /**
  * A {@link Message} that may carry Anthropic content blocks. `stream()` accepts plain

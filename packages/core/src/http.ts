@@ -15,7 +15,7 @@ export { getHeader, parseRetryAfter } from "./errors/retry-after.js";
 export { TextAccumulator } from "./helpers/text-accumulator.js";
 export { createToolCallId, parseToolArguments } from "./helpers/tool-arguments.js";
 export type { CheckedStreamInput, StreamInputContext } from "./http/check-stream-input.js";
-export { checkStreamInput } from "./http/check-stream-input.js";
+export { checkStreamInput, invalidRequest } from "./http/check-stream-input.js";
 export type { ResolvedBaseUrl } from "./http/credentials.js";
 export { buildHeaders, collectSecrets, resolveBaseUrl } from "./http/credentials.js";
 export type { BodyLike, BodyText } from "./http/read-body.js";

@@ -75,6 +75,7 @@ describe("public runtime API", () => {
       "decodeSse",
       "getHeader",
       "hasBrand",
+      "invalidRequest",
       "isNoLimit",
       "mergeTimeouts",
       "parseErrorBody",

@@ -1,7 +1,7 @@
 import type { StreamOptions, Timeouts } from "@x/core";
-import { checkStreamInput, mergeTimeouts, timeoutsProblem } from "@x/core/http";
+import { checkStreamInput, invalidRequest, mergeTimeouts, timeoutsProblem } from "@x/core/http";
 import { convertToOllamaMessages } from "./convert-to-ollama-messages.js";
-import { type ErrorContext, invalidRequest } from "./map-ollama-error.js";
+import type { ErrorContext } from "./map-ollama-error.js";
 import type { OllamaChatRequest } from "./ollama-wire.js";
 
 /**

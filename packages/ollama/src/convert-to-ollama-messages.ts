@@ -1,5 +1,6 @@
 import type { Message } from "@x/core";
-import { type ErrorContext, invalidRequest } from "./map-ollama-error.js";
+import { invalidRequest } from "@x/core/http";
+import type { ErrorContext } from "./map-ollama-error.js";
 import type { OllamaWireMessage } from "./ollama-wire.js";
 
 /**

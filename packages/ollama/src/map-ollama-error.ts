@@ -1,9 +1,4 @@
-import {
-  AdapterError,
-  type AdapterErrorOptions,
-  InvalidRequestError,
-  type PartialOutput,
-} from "@x/core";
+import { AdapterError, type AdapterErrorOptions, type PartialOutput } from "@x/core";
 import type { StreamDeadline } from "@x/core/http";
 import { OllamaProtocolError, OllamaUnavailableError } from "./ollama-errors.js";
 
@@ -53,20 +48,4 @@ function describe(cause: unknown): string {
     return typeof code === "string" ? `${code}: ${cause.message}` : cause.message;
   }
   return String(cause);
-}
-
-/**
- * The caller's input cannot be sent. Status 0: no HTTP exchange happened.
- * @internal
- */
-export function invalidRequest(
-  message: string,
-  context: ErrorContext,
-  cause?: unknown,
-): InvalidRequestError {
-  return new InvalidRequestError(`${context.provider}: ${message}`, {
-    ...context,
-    status: 0,
-    cause,
-  });
 }

@@ -5,9 +5,8 @@ import type {
   Timeouts,
   ToolChoice,
 } from "@x/core";
-import { checkStreamInput, mergeTimeouts } from "@x/core/http";
+import { checkStreamInput, invalidRequest, mergeTimeouts } from "@x/core/http";
 import { convertToOpenAIMessages } from "./convert-to-openai-messages.js";
-import { invalidRequest } from "./map-openai-error.js";
 
 /** Request-shaping settings resolved from the adapter options. @internal */
 export interface RequestSettings {

@@ -1,5 +1,5 @@
 import type { AdapterErrorOptions, Message, ToolCall } from "@x/core";
-import { invalidRequest } from "./map-openai-error.js";
+import { invalidRequest } from "@x/core/http";
 
 /** A Chat Completions message as sent on the wire. @internal */
 export type OpenAIMessage =

@@ -1,9 +1,4 @@
-import {
-  AdapterError,
-  type AdapterErrorOptions,
-  type HttpError,
-  InvalidRequestError,
-} from "@x/core";
+import { AdapterError, type AdapterErrorOptions, type HttpError } from "@x/core";
 import { createHttpError, type StreamDeadline } from "@x/core/http";
 import type { Dispatcher } from "undici";
 import { OpenAIProtocolError, OpenAIUnavailableError } from "./openai-errors.js";
@@ -59,24 +54,6 @@ export function mapHttpError(
     headers,
     body,
     secrets: options.secrets,
-  });
-}
-
-/**
- * Caller input that cannot be sent. Status 0: raised before sending, no HTTP exchange
- * happened.
- */
-export function invalidRequest(
-  message: string,
-  options: AdapterErrorOptions,
-  cause?: unknown,
-): InvalidRequestError {
-  return new InvalidRequestError(`${options.provider}: ${message}`, {
-    provider: options.provider,
-    model: options.model,
-    secrets: options.secrets,
-    cause,
-    status: 0,
   });
 }
 

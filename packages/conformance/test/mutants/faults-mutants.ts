@@ -94,8 +94,8 @@ export const FAULT_MUTANTS: Mutant[] = [
       ),
       patch(
         ERROR,
-        "  type PartialOutput,\n} from",
-        "  type PartialOutput,\n  StreamTimeoutError,\n} from",
+        'type PartialOutput } from "@x/core";',
+        'type PartialOutput, StreamTimeoutError } from "@x/core";',
       ),
     ],
     caughtBy: ["timeout.first-chunk"],

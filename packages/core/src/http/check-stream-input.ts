@@ -72,7 +72,12 @@ export function checkStreamInput(
   };
 }
 
-function invalidRequest(
+/**
+ * The error for caller input that cannot be sent: an `InvalidRequestError` with status 0 (no HTTP
+ * exchange happened), named for the provider. Every adapter raises bad input with it, from the
+ * first `next()` of its stream.
+ */
+export function invalidRequest(
   problem: string,
   context: StreamInputContext,
   cause?: unknown,
