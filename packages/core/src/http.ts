@@ -12,6 +12,7 @@ export { brand, hasBrand } from "./errors/errors.js";
 export { redact, secretsFromHeaders } from "./errors/redact.js";
 export type { HeadersLike } from "./errors/retry-after.js";
 export { getHeader, parseRetryAfter } from "./errors/retry-after.js";
+export { StreamOutput } from "./helpers/stream-output.js";
 export { TextAccumulator } from "./helpers/text-accumulator.js";
 export { createToolCallId, parseToolArguments } from "./helpers/tool-arguments.js";
 export type { CheckedStreamInput, StreamInputContext } from "./http/check-stream-input.js";

@@ -2,7 +2,6 @@ import {
   type DoneChunk,
   type FinishReason,
   type IncompleteToolCall,
-  type PartialOutput,
   ProtocolError,
   ProviderError,
   type StreamChunk,
@@ -10,7 +9,7 @@ import {
   type ToolCall,
   type Usage,
 } from "@x/core";
-import { createToolCallId, parseToolArguments, redact, TextAccumulator } from "@x/core/http";
+import { createToolCallId, parseToolArguments, redact, StreamOutput } from "@x/core/http";
 import { isRecord } from "./convert-to-ollama-messages.js";
 import type { ErrorContext } from "./map-ollama-error.js";
 import { OllamaProtocolError } from "./ollama-errors.js";
@@ -23,49 +22,47 @@ interface UnparsedToolCall extends IncompleteToolCall {
 }
 
 /**
- * What one stream has produced so far: the text for `partial` on errors, the tool calls for the
- * finish reason, and the time to the first chunk for `done.timings`.
+ * What one stream has yielded so far (core's `StreamOutput`: the `partial` of errors, the time to
+ * the first chunk), plus the tool calls held back until the done frame.
  * @internal
  */
-export class OllamaAnswer {
-  readonly content = new TextAccumulator();
-  readonly thinking = new TextAccumulator();
-  readonly toolCalls: ToolCall[] = [];
+export class OllamaAnswer extends StreamOutput {
   /** Calls held back until the done frame says whether the token limit cut them off. */
   readonly unparsed: UnparsedToolCall[] = [];
-  /** `performance.now()` when the request started. */
-  readonly startedAt = performance.now();
-  /** Milliseconds from the request to the first content, thinking or tool-call chunk. */
-  firstChunkMs: number | undefined;
-
-  /** Records a chunk as yielded. */
-  add(chunk: StreamChunk): void {
-    if (chunk.type === "content") {
-      this.content.add(chunk.content);
-    } else if (chunk.type === "thinking") {
-      this.thinking.add(chunk.thinking);
-    } else if (chunk.type === "tool_calls") {
-      for (const call of chunk.toolCalls) this.toolCalls.push(call);
-    }
-    this.firstChunkMs ??= performance.now() - this.startedAt;
-  }
-
-  /** What was yielded so far, for an error's `partial`. */
-  partial(): PartialOutput {
-    return {
-      content: this.content.toString(),
-      thinking: this.thinking.toString(),
-      toolCalls: this.toolCalls.slice(),
-    };
-  }
 }
 
-const NONE: readonly StreamChunk[] = Object.freeze([]);
+/**
+ * Decodes the lines of one network read into `out`, in order, up to the `done: true` frame,
+ * which it returns (later lines are ignored). `position` is the character position of the first
+ * line, for error messages.
+ *
+ * The whole read is decoded before the stream yields its chunks: one tight loop of `JSON.parse`
+ * per read, not one per `next()`, is what keeps the adapter near raw undici speed (see
+ * bench/PROFILING.md). A frame that fails throws with `partial` covering the chunks already in
+ * `out`; the stream yields those before it rethrows, so nothing decoded is lost.
+ * @internal
+ */
+export function mapOllamaLines(
+  lines: readonly string[],
+  position: number,
+  answer: OllamaAnswer,
+  context: ErrorContext,
+  out: StreamChunk[],
+): OllamaChatFrame | undefined {
+  for (const line of lines) {
+    const frame = parseOllamaFrame(line, position, answer, context, out);
+    position += line.length + 1;
+    mapOllamaFrame(frame, answer, context, out);
+    if (frame.done === true) return frame;
+  }
+  return undefined;
+}
 
 /**
- * One decoded `/api/chat` frame → its content chunks, in order: thinking, content, tool calls.
- * Empty strings yield nothing (Ollama sends `content: ""` while thinking and in load-only
- * frames). The `done: true` frame's own content comes first too; then {@link toDoneChunk}.
+ * One decoded `/api/chat` frame → its content chunks, appended to `out` in order: thinking,
+ * content, tool calls. Empty strings yield nothing (Ollama sends `content: ""` while thinking
+ * and in load-only frames). The `done: true` frame's own content comes first too; then
+ * {@link toDoneChunk}.
  *
  * Throws `ProviderError` for an `{"error": ...}` line (first line or mid-stream) and
  * `OllamaProtocolError` for a frame that breaks the protocol.
@@ -75,47 +72,45 @@ export function mapOllamaFrame(
   frame: OllamaChatFrame,
   answer: OllamaAnswer,
   context: ErrorContext,
-): readonly StreamChunk[] {
+  out: StreamChunk[],
+): void {
   if (frame.error !== undefined) {
     // Ollama ends a failed generation with {"error": ...} inside the 200 stream (and, before
     // v0.12.6, as the very first line). Never swallowed: see DESIGN §6.
     throw new ProviderError(`${context.provider}: ${errorLineMessage(frame.error)}`, {
       ...context,
-      partial: answer.partial(),
+      partial: answer.partial(out),
     });
   }
   const message = frame.message;
-  if (message === undefined || message === null) return NONE;
-  if (!isRecord(message)) throw malformed("message is not an object", frame, answer, context);
-  const thinking = text(message.thinking, "thinking", frame, answer, context);
-  const content = text(message.content, "content", frame, answer, context);
+  if (message === undefined || message === null) return;
+  const scope: FrameScope = { frame, answer, context, out };
+  if (!isRecord(message)) throw malformed("message is not an object", scope);
+  const thinking = text(message.thinking, "thinking", scope);
+  const content = text(message.content, "content", scope);
   const calls =
     message.tool_calls === undefined || message.tool_calls === null
       ? undefined
-      : toToolCalls(message.tool_calls, frame, answer, context);
-  if (thinking === "" && content === "" && (calls === undefined || calls.length === 0)) {
-    return NONE;
-  }
-  const chunks: StreamChunk[] = [];
-  if (thinking !== "") chunks.push({ type: "thinking", thinking });
-  if (content !== "") chunks.push({ type: "content", content });
-  if (calls !== undefined && calls.length > 0) {
-    chunks.push({ type: "tool_calls", toolCalls: calls });
-  }
-  return chunks;
+      : toToolCalls(message.tool_calls, scope);
+  if (thinking !== "") out.push({ type: "thinking", thinking });
+  if (content !== "") out.push({ type: "content", content });
+  if (calls !== undefined && calls.length > 0) out.push({ type: "tool_calls", toolCalls: calls });
+}
+
+/** What an error about one frame needs: the frame, and the output before it. */
+interface FrameScope {
+  frame: OllamaChatFrame;
+  answer: OllamaAnswer;
+  context: ErrorContext;
+  /** Chunks of the same read decoded before this frame. */
+  out: readonly StreamChunk[];
 }
 
 /** A text delta: a string (possibly empty) or absent; anything else breaks the protocol. */
-function text(
-  value: unknown,
-  field: string,
-  frame: OllamaChatFrame,
-  answer: OllamaAnswer,
-  context: ErrorContext,
-): string {
+function text(value: unknown, field: string, scope: FrameScope): string {
   if (typeof value === "string") return value;
   if (value === undefined || value === null) return "";
-  throw malformed(`message.${field} is not a string`, frame, answer, context);
+  throw malformed(`message.${field} is not a string`, scope);
 }
 
 /**
@@ -124,20 +119,14 @@ function text(
  * a JSON string (proxies, odd servers) are parsed; text that does not parse is held back in
  * `answer.unparsed` until the done frame (see {@link toDoneChunk}).
  */
-function toToolCalls(
-  value: unknown,
-  frame: OllamaChatFrame,
-  answer: OllamaAnswer,
-  context: ErrorContext,
-): ToolCall[] {
-  if (!Array.isArray(value)) {
-    throw malformed("message.tool_calls is not an array", frame, answer, context);
-  }
+function toToolCalls(value: unknown, scope: FrameScope): ToolCall[] {
+  if (!Array.isArray(value)) throw malformed("message.tool_calls is not an array", scope);
+  const { answer, context } = scope;
   const calls: ToolCall[] = [];
   for (const item of value as OllamaWireToolCall[]) {
     const name = item?.function?.name;
     if (typeof name !== "string" || name === "") {
-      throw malformed("a tool call has no function name", frame, answer, context);
+      throw malformed("a tool call has no function name", scope);
     }
     const id = typeof item.id === "string" && item.id !== "" ? item.id : createToolCallId();
     const args = item.function?.arguments;
@@ -145,7 +134,7 @@ function toToolCalls(
       calls.push({ id, name, arguments: args });
       continue;
     }
-    const options = { ...context, partial: answer.partial() };
+    const options = { ...context, partial: answer.partial(scope.out) };
     try {
       calls.push({ id, name, arguments: parseToolArguments(args, name, options) });
     } catch (error) {
@@ -258,15 +247,10 @@ function errorLineMessage(error: unknown): string {
   return JSON.stringify(error);
 }
 
-function malformed(
-  what: string,
-  frame: OllamaChatFrame,
-  answer: OllamaAnswer,
-  context: ErrorContext,
-): OllamaProtocolError {
+function malformed(what: string, { frame, answer, context, out }: FrameScope): OllamaProtocolError {
   return new OllamaProtocolError(`${context.provider}: ${what}`, {
     ...context,
-    partial: answer.partial(),
+    partial: answer.partial(out),
     reason: "malformed_frame",
     excerpt: JSON.stringify(frame),
   });
@@ -277,13 +261,13 @@ function malformed(
  * object is an `OllamaProtocolError` (`malformed_frame`) with the line's start and position.
  * (No `cause`: V8's SyntaxError quotes a cut-off start of the line, where a credential would not
  * be recognised; the line itself travels redacted as `excerpt`.)
- * @internal
  */
-export function parseOllamaFrame(
+function parseOllamaFrame(
   line: string,
   position: number,
   answer: OllamaAnswer,
   context: ErrorContext,
+  out: readonly StreamChunk[],
 ): OllamaChatFrame {
   let frame: unknown;
   try {
@@ -295,6 +279,12 @@ export function parseOllamaFrame(
   const start = redact(line.slice(0, 1024), context.secrets).slice(0, 80);
   throw new OllamaProtocolError(
     `${context.provider}: a stream line is not a JSON object at position ${position}: ${start}`,
-    { ...context, partial: answer.partial(), reason: "malformed_frame", excerpt: line, position },
+    {
+      ...context,
+      partial: answer.partial(out),
+      reason: "malformed_frame",
+      excerpt: line,
+      position,
+    },
   );
 }

@@ -3,8 +3,9 @@ import { NdjsonDecoder, readHttpError, StreamDeadline } from "@x/core/http";
 import { type Dispatcher, request } from "undici";
 import { buildOllamaRequest } from "./build-ollama-request.js";
 import { type ErrorContext, mapOllamaError } from "./map-ollama-error.js";
-import { mapOllamaFrame, OllamaAnswer, parseOllamaFrame, toDoneChunk } from "./map-ollama-frame.js";
+import { mapOllamaLines, OllamaAnswer, toDoneChunk } from "./map-ollama-frame.js";
 import { OllamaProtocolError } from "./ollama-errors.js";
+import type { OllamaChatFrame } from "./ollama-wire.js";
 
 /** Everything one `/api/chat` stream needs from the adapter. @internal */
 export interface OllamaStreamInput {
@@ -29,7 +30,8 @@ type ResponseBody = Dispatcher.ResponseData["body"];
  *   abort or a limit cancels it while waiting for headers (Ollama sends nothing until the first
  *   token) as well as mid-body. Only content, thinking and tool-call chunks count as progress.
  * - `for await` over the body pulls one read at a time: back-pressure comes for free. Bytes go
- *   through `NdjsonDecoder` (never `setEncoding`, nodejs/undici#5002), one `JSON.parse` a line.
+ *   through `NdjsonDecoder` (never `setEncoding`, nodejs/undici#5002), one `JSON.parse` a line;
+ *   each read is decoded whole, then its chunks are yielded one by one.
  * - After the `done` frame the generator returns at once: whatever the server does with the rest
  *   of the body cannot hold the caller. Leaving the loop destroys an unfinished body (its socket
  *   closes); a finished one has already gone back to the keep-alive pool.
@@ -51,25 +53,31 @@ export async function* ollamaStream(
     const decoder = lineDecoder(input, answer);
     let position = 0;
     for await (const lines of readLines(body, decoder)) {
-      for (const line of lines) {
-        const frame = parseOllamaFrame(line, position, answer, context);
-        position += line.length + 1;
-        for (const chunk of mapOllamaFrame(frame, answer, context)) {
-          // A limit or the caller's abort may fire while the consumer holds a chunk.
-          if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
-          deadline.chunk();
-          answer.add(chunk);
-          yield chunk;
-          deadline.resume();
-        }
-        if (frame.done === true) {
-          const done = toDoneChunk(frame, answer, context);
-          if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
-          yield done;
-          return;
-        }
+      const out: StreamChunk[] = [];
+      let failure: { error: unknown } | undefined;
+      let done: OllamaChatFrame | undefined;
+      try {
+        done = mapOllamaLines(lines, position, answer, context, out);
+      } catch (error) {
+        failure = { error }; // after the chunks decoded before it
       }
       position = decoder.position;
+      const now = performance.now();
+      for (const chunk of out) {
+        // A limit or the caller's abort may fire while the consumer holds a chunk.
+        if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
+        deadline.chunk();
+        answer.add(chunk, now);
+        yield chunk;
+        deadline.resume();
+      }
+      if (failure !== undefined) throw failure.error;
+      if (done !== undefined) {
+        const chunk = toDoneChunk(done, answer, context);
+        if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
+        yield chunk;
+        return;
+      }
     }
     throw new OllamaProtocolError(
       `${context.provider}: the stream ended without a done frame (truncated)`,

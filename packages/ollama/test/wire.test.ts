@@ -244,6 +244,35 @@ describe("framing", () => {
     expect(e.partial?.content).toBe("ok");
   });
 
+  it("a bad frame after good ones in the same read: the good chunks are yielded first, and partial is exactly them", async () => {
+    handler = (_q, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.end(
+        [
+          '{"message":{"role":"assistant","content":"","thinking":"hmm"},"done":false}',
+          '{"message":{"role":"assistant","content":"a"},"done":false}',
+          '{"message":{"role":"assistant","content":"b","tool_calls":[{"function":{"name":"f","arguments":{}}}]},"done":false}',
+          '{"message":{"role":"assistant","content":7},"done":false}',
+          '{"message":{"role":"assistant","content":"never"},"done":false}',
+          "",
+        ].join("\n"),
+      );
+    };
+    const adapter = new OllamaAdapter({ baseUrl: server.url, model: "m" });
+    const seen: StreamChunk[] = [];
+    const error = await (async () => {
+      for await (const chunk of adapter.stream([{ role: "user", content: "hi" }])) seen.push(chunk);
+    })().catch((e) => e);
+    await adapter.close();
+    expect(seen.map((c) => c.type)).toEqual(["thinking", "content", "content", "tool_calls"]);
+    expect(OllamaProtocolError.isInstance(error)).toBe(true);
+    const e = error as OllamaProtocolError;
+    expect(e.reason).toBe("malformed_frame");
+    expect(e.partial?.thinking).toBe("hmm");
+    expect(e.partial?.content).toBe("ab");
+    expect(e.partial?.toolCalls.map((c) => c.name)).toEqual(["f"]);
+  });
+
   it("an oversize line → OllamaProtocolError oversize_frame", async () => {
     handler = (_q, res) => {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
