@@ -63,13 +63,14 @@ export async function* ollamaStream(
       }
       position = decoder.position;
       const now = performance.now();
+      // Output arrived: the first-chunk limit ends, and the idle clock stops while the consumer
+      // takes this read's chunks (a read without output, e.g. keep-alive frames, changes nothing).
+      if (out.length > 0) deadline.chunk();
       for (const chunk of out) {
         // A limit or the caller's abort may fire while the consumer holds a chunk.
         if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
-        deadline.chunk();
         answer.add(chunk, now);
         yield chunk;
-        deadline.resume();
       }
       if (failure !== undefined) throw failure.error;
       if (done !== undefined) {
@@ -78,6 +79,8 @@ export async function* ollamaStream(
         yield chunk;
         return;
       }
+      // The consumer asked for more: the idle clock runs while the adapter waits for the server.
+      if (out.length > 0) deadline.resume();
     }
     throw new OllamaProtocolError(
       `${context.provider}: the stream ended without a done frame (truncated)`,
