@@ -144,6 +144,26 @@ describe("timeouts in a chain", () => {
     expect(chunks.map((c) => c.type)).toEqual(["content", "reset", "content", "done"]);
     expect(visibleText(chunks)).toBe("whole");
   });
+
+  it.each([
+    ["through the commit window", { chars: 3 }],
+    ["after commit", {}],
+  ])("a consumer that holds each chunk longer than the chain's idleMs (%s) gets the first member's whole answer", async (_name, commitAfter) => {
+    vi.useFakeTimers();
+    const a = createMockAdapter({ provider: "a", script: answer("a b c d") });
+    const b = createMockAdapter({ provider: "b", script: answer("fallback") });
+    const chain = createFallbackChain([a, b], { timeouts: { idleMs: 80 }, commitAfter });
+    const iterator = chain.stream(USER)[Symbol.asyncIterator]();
+    const chunks: StreamChunk[] = [];
+    for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
+      chunks.push(result.value);
+      await vi.advanceTimersByTimeAsync(300); // the consumer holds every chunk for 300 ms
+    }
+    expect(chunks.map((c) => c.type)).not.toContain("reset");
+    expect(visibleText(chunks)).toBe("a b c d");
+    expect(chunks.at(-1)).toMatchObject({ type: "done", provider: "a" });
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
 
 describe("hedging", () => {

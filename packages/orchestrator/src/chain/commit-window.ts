@@ -47,6 +47,7 @@ export async function holdUntilCommit(
       return { ok: false, error: attempt.explain(error) };
     }
     if (result === TIMED_OUT) return { ok: true, held: { chunks, pending: next } };
+    attempt.arrived();
     if (result.done) return { ok: false, error: attempt.truncated() };
     chunks.push(result.value);
     if (result.value.type === "done") return { ok: true, held: { chunks, pending: undefined } };

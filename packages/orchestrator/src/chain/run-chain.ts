@@ -90,6 +90,7 @@ export async function* runChain(
           failure = attempt.explain(error);
           break;
         }
+        attempt.arrived();
         pending = undefined;
         if (result.done) {
           failure = attempt.truncated();
