@@ -137,7 +137,9 @@ async function main(): Promise<void> {
     const pairs = (
       [
         ["x-ollama", "x-chain-ollama"],
+        ["x-ollama", "x-ollama-forwarded"],
         ["x-openai", "x-chain-openai"],
+        ["x-openai", "x-openai-forwarded"],
       ] as [string, string][]
     ).filter(([a, b]) => ids.has(a) && ids.has(b));
     if (pairs.length > 0) {

@@ -4,7 +4,7 @@
  * An adapter is bound to one model, so the client keeps one adapter per model name (the harness
  * uses a handful of model names, each for many requests, so connections are still reused).
  */
-import type { AIAdapter } from "@x/core";
+import type { AIAdapter, StreamChunk } from "@x/core";
 import { loadModule } from "./load-module.js";
 import { type BenchClient, type ClientContext, PROMPT } from "./types.js";
 
@@ -42,20 +42,34 @@ export async function loadCreateFallbackChain(): Promise<CreateFallbackChain> {
     .createFallbackChain;
 }
 
-/** Streams `adapter`'s answer to the bench prompt into `onText`; requires exactly one `done`. */
+/**
+ * Streams `adapter`'s answer to the bench prompt into `onText`; requires exactly one `done`.
+ * `forwarded`: through one plain forwarding async generator (see {@link forwardEach}).
+ */
 export async function streamAdapter(
   adapter: AIAdapter,
   onText: (text: string) => void,
+  forwarded = false,
 ): Promise<void> {
   let done = 0;
-  for await (const chunk of adapter.stream([{ role: "user", content: PROMPT }])) {
+  const chunks = adapter.stream([{ role: "user", content: PROMPT }]);
+  for await (const chunk of forwarded ? forwardEach(chunks) : chunks) {
     if (chunk.type === "content") onText(chunk.content);
     else if (chunk.type === "done") done++;
   }
   if (done !== 1) throw new Error(`expected exactly one done chunk, got ${done}`);
 }
 
-function adapterClient(make: (model: string) => AIAdapter): BenchClient {
+/**
+ * Yields every chunk of `chunks` unchanged: the least any adapter that wraps another adapter
+ * (a chain, a retry policy) must add per chunk, one more async-iterator step. A reference for the
+ * chain's overhead.
+ */
+async function* forwardEach(chunks: AsyncIterable<StreamChunk>): AsyncGenerator<StreamChunk> {
+  for await (const chunk of chunks) yield chunk;
+}
+
+function adapterClient(make: (model: string) => AIAdapter, forwarded = false): BenchClient {
   const adapters = new Map<string, AIAdapter>();
   return {
     run(model, onText) {
@@ -64,7 +78,7 @@ function adapterClient(make: (model: string) => AIAdapter): BenchClient {
         adapter = make(model);
         adapters.set(model, adapter);
       }
-      return streamAdapter(adapter, onText);
+      return streamAdapter(adapter, onText, forwarded);
     },
     async close() {
       await Promise.all([...adapters.values()].map((adapter) => adapter.close?.()));
@@ -77,41 +91,44 @@ export function baseUrls(context: ClientContext): { ollama: string; openai: stri
   return { ollama: context.origin, openai: `${context.origin}/v1` };
 }
 
-/** `@x/ollama` alone, or (`chain`) inside a one-member fallback chain. */
+/**
+ * `@x/ollama` alone, (`"chain"`) inside a one-member fallback chain, or (`"forwarded"`) through
+ * one forwarding async generator (the reference for the chain).
+ */
 export async function createOurOllamaClient(
   context: ClientContext,
-  chain: boolean,
+  wrap?: "chain" | "forwarded",
 ): Promise<BenchClient> {
   const OllamaAdapter = await loadOllamaAdapter();
-  const createFallbackChain = chain ? await loadCreateFallbackChain() : undefined;
+  const createFallbackChain = wrap === "chain" ? await loadCreateFallbackChain() : undefined;
   const baseUrl = baseUrls(context).ollama;
   return adapterClient((model) => {
     const adapter = new OllamaAdapter({ baseUrl, model });
     return createFallbackChain ? createFallbackChain([adapter]) : adapter;
-  });
+  }, wrap === "forwarded");
 }
 
-/** `@x/openai` alone, or (`chain`) inside a one-member fallback chain. */
+/** `@x/openai` alone, in a one-member chain, or forwarded (as {@link createOurOllamaClient}). */
 export async function createOurOpenAIClient(
   context: ClientContext,
-  chain: boolean,
+  wrap?: "chain" | "forwarded",
 ): Promise<BenchClient> {
   const OpenAIAdapter = await loadOpenAIAdapter();
-  const createFallbackChain = chain ? await loadCreateFallbackChain() : undefined;
+  const createFallbackChain = wrap === "chain" ? await loadCreateFallbackChain() : undefined;
   const baseUrl = baseUrls(context).openai;
   return adapterClient((model) => {
     const adapter = new OpenAIAdapter({ baseUrl, apiKey: "sk-bench", model });
     return createFallbackChain ? createFallbackChain([adapter]) : adapter;
-  });
+  }, wrap === "forwarded");
 }
 
 /** `@x/anthropic` alone, or (`chain`) inside a one-member fallback chain. */
 export async function createOurAnthropicClient(
   context: ClientContext,
-  chain: boolean,
+  wrap?: "chain",
 ): Promise<BenchClient> {
   const AnthropicAdapter = await loadAnthropicAdapter();
-  const createFallbackChain = chain ? await loadCreateFallbackChain() : undefined;
+  const createFallbackChain = wrap === "chain" ? await loadCreateFallbackChain() : undefined;
   // The API root without /v1, as the README (and the official SDK's baseURL) has it.
   const baseUrl = context.origin;
   return adapterClient((model) => {

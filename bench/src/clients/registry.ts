@@ -44,7 +44,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     format: "ndjson",
     kind: "ours",
     memory: true,
-    create: (context) => createOurOllamaClient(context, false),
+    create: (context) => createOurOllamaClient(context),
   },
   {
     id: "x-chain-ollama",
@@ -52,7 +52,16 @@ export const CLIENTS: readonly ClientDefinition[] = [
     format: "ndjson",
     kind: "chain",
     memory: true,
-    create: (context) => createOurOllamaClient(context, true),
+    create: (context) => createOurOllamaClient(context, "chain"),
+  },
+  {
+    // Reference only: @x/ollama through one forwarding async generator, the floor of any wrapper.
+    id: "x-ollama-forwarded",
+    label: "@x/ollama, each chunk forwarded by one async generator (reference)",
+    format: "ndjson",
+    kind: "ours",
+    memory: false,
+    create: (context) => createOurOllamaClient(context, "forwarded"),
   },
   {
     id: "ollama-js",
@@ -93,7 +102,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     format: "sse",
     kind: "ours",
     memory: true,
-    create: (context) => createOurOpenAIClient(context, false),
+    create: (context) => createOurOpenAIClient(context),
   },
   {
     id: "x-chain-openai",
@@ -101,7 +110,16 @@ export const CLIENTS: readonly ClientDefinition[] = [
     format: "sse",
     kind: "chain",
     memory: true,
-    create: (context) => createOurOpenAIClient(context, true),
+    create: (context) => createOurOpenAIClient(context, "chain"),
+  },
+  {
+    // Reference only: @x/openai through one forwarding async generator, the floor of any wrapper.
+    id: "x-openai-forwarded",
+    label: "@x/openai, each chunk forwarded by one async generator (reference)",
+    format: "sse",
+    kind: "ours",
+    memory: false,
+    create: (context) => createOurOpenAIClient(context, "forwarded"),
   },
   {
     id: "openai-node",
@@ -133,7 +151,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     format: "anthropic",
     kind: "ours",
     memory: true,
-    create: (context) => createOurAnthropicClient(context, false),
+    create: (context) => createOurAnthropicClient(context),
   },
   {
     id: "x-chain-anthropic",
@@ -141,7 +159,7 @@ export const CLIENTS: readonly ClientDefinition[] = [
     format: "anthropic",
     kind: "chain",
     memory: true,
-    create: (context) => createOurAnthropicClient(context, true),
+    create: (context) => createOurAnthropicClient(context, "chain"),
   },
   {
     id: "anthropic-sdk",

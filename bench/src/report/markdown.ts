@@ -148,7 +148,9 @@ function pairedSection(results: RunResults): string[] {
     "Each adapter and the same adapter in a one-member chain, in one process, taking turns",
     "response by response (ABBA order): both share the heap, the JIT profile of the adapter and",
     "any background load, which separate processes do not (their spread on a shared machine is",
-    "larger than the few per cent measured here). Medians (min–max).",
+    "larger than the few per cent measured here). The `-forwarded` rows are a reference: the",
+    "adapter seen through one async generator that only forwards each chunk, the least any",
+    "adapter that wraps another one (a chain) adds per chunk. Medians (min–max).",
     "",
   ];
   if (!paired.ok) return [...lines, `**FAILED**: ${paired.error}`, ""];
