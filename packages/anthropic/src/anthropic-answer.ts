@@ -1,5 +1,4 @@
-import type { PartialOutput, StreamChunk, ToolCall } from "@x/core";
-import { TextAccumulator } from "@x/core/http";
+import { StreamOutput, TextAccumulator } from "@x/core/http";
 import type {
   AnthropicContentBlock,
   AnthropicResponseMessage,
@@ -32,14 +31,11 @@ export interface CutToolCall {
 }
 
 /**
- * One stream's state: what was yielded (for an error's `partial` and the measured rate), the
- * message the events describe (for `done` and `done.raw`), and the blocks still open.
+ * One stream's state: what was yielded (core's `StreamOutput`: an error's `partial`, the measured
+ * rate), the message the events describe (for `done` and `done.raw`), and the blocks still open.
  * @internal
  */
-export class AnthropicAnswer {
-  readonly content = new TextAccumulator();
-  readonly thinking = new TextAccumulator();
-  readonly toolCalls: ToolCall[] = [];
+export class AnthropicAnswer extends StreamOutput {
   /** Blocks by their `index`. */
   readonly blocks: OpenBlock[] = [];
   /** Tool calls whose input did not parse (see {@link CutToolCall}). */
@@ -49,32 +45,6 @@ export class AnthropicAnswer {
   usage: AnthropicUsage = {};
   stopReason: string | null = null;
   stopSequence: string | null = null;
-  /** `performance.now()` when the request started, at the first and at the last yielded chunk. */
-  readonly startedAt = performance.now();
-  firstAt = 0;
-  lastAt = 0;
-  /** Content, thinking and tool-call chunks yielded. */
-  generated = 0;
-
-  /** Records a chunk as it is yielded. */
-  yielded(chunk: StreamChunk): void {
-    if (chunk.type === "content") this.content.add(chunk.content);
-    else if (chunk.type === "thinking") this.thinking.add(chunk.thinking);
-    else if (chunk.type === "tool_calls") this.toolCalls.push(...chunk.toolCalls);
-    const now = performance.now();
-    if (this.generated === 0) this.firstAt = now;
-    this.lastAt = now;
-    this.generated++;
-  }
-
-  /** What was yielded so far, for an error's `partial`. */
-  partial(): PartialOutput {
-    return {
-      content: this.content.toString(),
-      thinking: this.thinking.toString(),
-      toolCalls: this.toolCalls.slice(),
-    };
-  }
 
   /** Starts the block at `index`. */
   open(index: number, start: AnthropicContentBlock): OpenBlock {

@@ -5,7 +5,7 @@ import { AnthropicAnswer } from "./anthropic-answer.js";
 import { AnthropicProtocolError } from "./anthropic-errors.js";
 import { buildAnthropicRequest } from "./build-anthropic-request.js";
 import { type ErrorContext, mapAnthropicError } from "./map-anthropic-error.js";
-import { mapAnthropicEvent, parseAnthropicEvent } from "./map-anthropic-frame.js";
+import { mapAnthropicEvents, toDoneChunk } from "./map-anthropic-frame.js";
 
 /** Everything one chat stream needs from the adapter. @internal */
 export interface AnthropicStreamInput {
@@ -34,7 +34,8 @@ type ResponseBody = Dispatcher.ResponseData["body"];
  *   stops, tool-input fragments and signatures do not.
  * - `for await` over the body pulls one read at a time: the body is read only as fast as the
  *   consumer pulls chunks (back-pressure). Bytes go through `SseDecoder` (never `setEncoding`,
- *   nodejs/undici#5002).
+ *   nodejs/undici#5002); each read's events are mapped whole, then its chunks are yielded one
+ *   by one. An event that fails is thrown after the chunks of its read mapped before it.
  * - After `message_stop` the generator returns at once: whatever the server does with the rest
  *   of the body cannot hold the caller. Leaving the loop destroys an unfinished body (its socket
  *   closes); a finished one has already gone back to the keep-alive pool.
@@ -58,40 +59,37 @@ export async function* anthropicStream(
   try {
     if (deadline.reason !== undefined) throw deadline.error(context);
     body = await send(input, chat.body, deadline.signal);
-    const decoder = new SseDecoder({
-      maxFrameSize: input.maxFrameSize,
-      createError: (info) =>
-        new AnthropicProtocolError(`${context.provider}: ${info.message}`, {
-          ...context,
-          partial: answer.partial(),
-          reason: info.reason,
-          excerpt: info.excerpt,
-          position: info.position,
-        }),
-    });
+    const decoder = eventDecoder(input, answer);
     for await (const events of readEvents(body, decoder)) {
-      for (const event of events) {
-        const frame = parseAnthropicEvent(event, answer, context);
-        for (const chunk of mapAnthropicEvent(frame, answer, context)) {
-          // A limit or the caller's abort may fire while the consumer holds a chunk.
-          if (deadline.reason !== undefined) {
-            throw deadline.error({ ...context, partial: answer.partial() });
-          }
-          if (chunk.type === "done") {
-            yield chunk;
-            return;
-          }
-          deadline.chunk();
-          answer.yielded(chunk);
-          yield chunk;
-          // The idle clock runs only while the consumer waits: holding a chunk is not a stall.
-          deadline.resume();
-        }
+      const out: StreamChunk[] = [];
+      let failure: { error: unknown } | undefined;
+      let ended = false;
+      try {
+        ended = mapAnthropicEvents(events, answer, context, out);
+      } catch (error) {
+        failure = { error }; // thrown after the chunks mapped before it
+      }
+      const now = performance.now();
+      for (const chunk of out) {
+        // A limit or the caller's abort may fire while the consumer holds a chunk.
+        if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
+        deadline.chunk();
+        answer.add(chunk, now);
+        yield chunk;
+        // The idle clock runs only while the consumer waits: holding a chunk is not a stall.
+        deadline.resume();
+      }
+      if (failure !== undefined) throw failure.error;
+      if (ended) {
+        const done = toDoneChunk(answer, context);
+        if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
+        yield done;
+        return;
       }
     }
     throw new AnthropicProtocolError(
       `${context.provider}: the stream ended without message_stop (truncated)`,
-      { ...context, partial: answer.partial(), reason: "truncated" },
+      { ...errorOptions(answer, context), reason: "truncated" },
     );
   } catch (error) {
     throw mapAnthropicError(error, deadline, context, body !== undefined, answer.partial());
@@ -101,6 +99,26 @@ export async function* anthropicStream(
     // the socket, unless the response had already completed (then the socket is pooled).
     if (body !== undefined && !body.destroyed) body.destroy();
   }
+}
+
+/** An SSE decoder whose oversize-event error is an `AnthropicProtocolError` with the partial output. */
+function eventDecoder(input: AnthropicStreamInput, answer: AnthropicAnswer): SseDecoder {
+  const { context } = input;
+  return new SseDecoder({
+    maxFrameSize: input.maxFrameSize,
+    createError: (info) =>
+      new AnthropicProtocolError(`${context.provider}: ${info.message}`, {
+        ...errorOptions(answer, context),
+        reason: info.reason,
+        excerpt: info.excerpt,
+        position: info.position,
+      }),
+  });
+}
+
+/** An error's context and `partial`: what was yielded. */
+function errorOptions(answer: AnthropicAnswer, context: ErrorContext) {
+  return { ...context, partial: answer.partial() };
 }
 
 /** The body's events, one array per read, then any event the body ended without a blank line. */

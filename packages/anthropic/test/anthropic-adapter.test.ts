@@ -9,7 +9,11 @@ import {
   type StreamChunk,
 } from "@x/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AnthropicAdapter, type AnthropicResponseMessage } from "../src/index.js";
+import {
+  AnthropicAdapter,
+  AnthropicProtocolError,
+  type AnthropicResponseMessage,
+} from "../src/index.js";
 import {
   drain,
   fixture,
@@ -234,6 +238,70 @@ describe("answers", () => {
       model: "claude-test",
     });
     expect((error as ProviderError).partial?.content).toBe("Partial answer — then the API gave up");
+  });
+
+  it("a malformed event after good ones in the same write: the good chunks come first, and partial is exactly them", async () => {
+    const call = { id: "toolu_1", name: "get_weather", arguments: { city: "Paris" } };
+    answer = () =>
+      Buffer.from(
+        event({ type: "message_start", message: { id: "msg_1", model: "claude-served" } }) +
+          event({
+            type: "content_block_start",
+            index: 0,
+            content_block: { type: "thinking", thinking: "" },
+          }) +
+          event({
+            type: "content_block_delta",
+            index: 0,
+            delta: { type: "thinking_delta", thinking: "hmm" },
+          }) +
+          event({ type: "content_block_stop", index: 0 }) +
+          event({
+            type: "content_block_start",
+            index: 1,
+            content_block: { type: "text", text: "" },
+          }) +
+          event({
+            type: "content_block_delta",
+            index: 1,
+            delta: { type: "text_delta", text: "a" },
+          }) +
+          event({
+            type: "content_block_delta",
+            index: 1,
+            delta: { type: "text_delta", text: "b" },
+          }) +
+          event({ type: "content_block_stop", index: 1 }) +
+          event({
+            type: "content_block_start",
+            index: 2,
+            content_block: { type: "tool_use", id: call.id, name: call.name, input: {} },
+          }) +
+          event({
+            type: "content_block_delta",
+            index: 2,
+            delta: { type: "input_json_delta", partial_json: '{"city":"Paris"}' },
+          }) +
+          event({ type: "content_block_stop", index: 2 }) +
+          'event: content_block_delta\ndata: {"type":"content_block_delta",\n\n' +
+          event({
+            type: "content_block_delta",
+            index: 1,
+            delta: { type: "text_delta", text: "never" },
+          }) +
+          event({ type: "message_stop" }),
+      );
+    const { chunks, error } = await drain(adapter().stream(hi));
+    expect(chunks).toEqual([
+      { type: "thinking", thinking: "hmm" },
+      { type: "content", content: "a" },
+      { type: "content", content: "b" },
+      { type: "tool_calls", toolCalls: [call] },
+    ]);
+    expect(AnthropicProtocolError.isInstance(error)).toBe(true);
+    const e = error as AnthropicProtocolError;
+    expect(e.reason).toBe("malformed_frame");
+    expect(e.partial).toEqual({ content: "ab", thinking: "hmm", toolCalls: [call] });
   });
 
   it('responseFormat "json" is refused before sending; a schema goes to output_config.format', async () => {
