@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { StreamChunk } from "@x/core";
-import { SseDecoder, type SseEvent } from "@x/core/http";
+import { SseDecoder, type SseEvent, StreamOutput } from "@x/core/http";
 import { describe, expect, it } from "vitest";
 import { OpenAIFrameMapper } from "./map-openai-frame.js";
 
@@ -12,34 +12,33 @@ function decode(pieces: Uint8Array[]): { chunks: unknown[]; error?: string } {
   const decoder = new SseDecoder({
     onField: (name, data) => (name === "error" ? { data, event: "error" } : undefined),
   });
-  const mapper = new OpenAIFrameMapper({ provider: "openai", model: "m", secrets: [] });
+  const output = new StreamOutput();
+  const mapper = new OpenAIFrameMapper({ provider: "openai", model: "m", secrets: [] }, output);
   const chunks: StreamChunk[] = [];
-  const out: StreamChunk[] = [];
   const strip = (c: StreamChunk) => {
     if (c.type === "done")
       return { type: c.type, finishReason: c.finishReason, model: c.model, usage: c.usage };
     const { raw: _raw, ...rest } = c as StreamChunk & { raw?: unknown };
     return rest;
   };
+  /** Maps one read and "yields" its chunks; true when the stream ends. */
+  const handle = (events: SseEvent[], end: boolean): boolean => {
+    const read = mapper.mapRead(events, end);
+    for (const chunk of read.chunks) {
+      output.add(chunk, 0);
+      chunks.push(chunk);
+    }
+    if (read.error !== undefined) throw read.error;
+    return read.done;
+  };
   try {
     let done = false;
-    const handle = (events: SseEvent[]) => {
-      for (const event of events) {
-        if (done) return;
-        done = mapper.map(event, out) === "done";
-        chunks.push(...out);
-        out.length = 0;
-      }
-    };
     for (const piece of pieces) {
-      handle(decoder.push(piece));
+      done = handle(decoder.push(piece), false);
       if (done) break;
     }
-    if (!done) handle(decoder.end());
-    if (done || mapper.finished) {
-      mapper.end(out);
-      chunks.push(...out, mapper.done({ startedAt: 0, firstAt: 0, lastAt: 0, generated: 0 }));
-    }
+    if (!done) handle(decoder.end(), true);
+    chunks.push(mapper.done());
     return { chunks: chunks.map(strip) };
   } catch (error) {
     return { chunks: chunks.map(strip), error: (error as Error).name };

@@ -2,51 +2,60 @@ import type {
   AdapterErrorOptions,
   DoneChunk,
   IncompleteToolCall,
-  PartialOutput,
   StreamChunk,
   Timings,
-  ToolCall,
 } from "@x/core";
 import { ProviderError } from "@x/core";
-import { type SseEvent, TextAccumulator } from "@x/core/http";
+import type { SseEvent, StreamOutput } from "@x/core/http";
 import { isObject, mapFinishReason, mapUsage, num } from "./map-openai-fields.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 import { ToolCallAccumulator } from "./tool-call-accumulator.js";
 
 type Json = Record<string, unknown>;
 
-/** When generated chunks arrived (`performance.now()`), measured by the stream. @internal */
-export interface ChunkClock {
-  /** When the request was sent. */
-  startedAt: number;
-  /** When the first generated chunk arrived (0: none yet). */
-  firstAt: number;
-  /** When the last generated chunk arrived. */
-  lastAt: number;
-  /** How many frames produced generated chunks. */
-  generated: number;
-}
-
 /**
  * What one frame was: the `[DONE]` sentinel, a frame with generated output (content, thinking or
  * a tool-call delta, which may complete a call only later), or anything else (role-only deltas,
  * usage, Azure filter results, empty strings).
- * @internal
  */
-export type FrameKind = "done" | "output" | "none";
+type FrameKind = "done" | "output" | "none";
 
 /**
- * Maps decoded Chat Completions frames to `StreamChunk`s, one frame at a time, and keeps what
- * the terminal `done` chunk and error `partial`s need: the reported model, finish reason, usage,
- * llama.cpp timings, tool calls being assembled, and the output produced so far.
+ * The chunks mapped from one network read (or from a whole JSON completion), for the stream to
+ * yield one by one, and what the read meant for the stream.
+ * @internal
+ */
+export interface MappedRead {
+  /** The read's chunks, in order, up to `[DONE]` or the first event that failed. */
+  readonly chunks: StreamChunk[];
+  /**
+   * A frame carried content, thinking or a tool-call delta: progress for the deadline, even
+   * when its tool call is yielded only at the finish.
+   */
+  output: boolean;
+  /** The stream ends after these chunks (`[DONE]`, or the body's end after a finish_reason). */
+  done: boolean;
+  /**
+   * What the first failing event threw (its `partial` covers `chunks`): the stream throws it
+   * once `chunks` are yielded. Later events of the read are not mapped.
+   */
+  error: unknown;
+}
+
+/**
+ * Maps decoded Chat Completions frames to `StreamChunk`s, one network read at a time, and keeps
+ * what the terminal `done` chunk needs: the reported model, finish reason, usage, llama.cpp
+ * timings, tool calls being assembled and the calls a token limit cut off.
  *
- * `map()` appends the chunks of one frame to `out` (the stream yields and clears it) and says
- * what the frame was. Errors inside the stream throw (`ProviderError`,
- * `OpenAIProtocolError`), with the output produced before them as `partial`.
+ * What the stream yielded (for error `partial`s, the `tool_calls` finish reason and the measured
+ * timings) is the `StreamOutput` it records each chunk in as it yields it. Errors found while
+ * mapping (`ProviderError`, `OpenAIProtocolError`) carry that output plus the chunks of the same
+ * read mapped before them, which the stream yields before it throws them.
  * @internal
  */
 export class OpenAIFrameMapper {
   readonly #errors: AdapterErrorOptions;
+  readonly #output: StreamOutput;
   #model: string;
   #finish: string | undefined;
   #usage: Json | undefined;
@@ -56,77 +65,80 @@ export class OpenAIFrameMapper {
   /** Created at the first tool-call delta (most answers have none). */
   #tools: ToolCallAccumulator | undefined;
   #incomplete: IncompleteToolCall[] = [];
-  readonly #content = new TextAccumulator();
-  readonly #thinking = new TextAccumulator();
-  readonly #toolCalls: ToolCall[] = [];
 
-  /** @param errors Provider, configured model and secrets for the errors thrown. */
-  constructor(errors: AdapterErrorOptions) {
+  /**
+   * @param errors Provider, configured model and secrets for the errors thrown.
+   * @param output What the stream has yielded (it calls `output.add` as it yields each chunk).
+   */
+  constructor(errors: AdapterErrorOptions, output: StreamOutput) {
     this.#errors = errors;
+    this.#output = output;
     this.#model = errors.model ?? "";
   }
 
-  /** Whether a `finish_reason` was seen (a body may then end without `[DONE]`). */
-  get finished(): boolean {
-    return this.#finish !== undefined;
+  /**
+   * Error options whose `partial` is what was yielded, followed by `pending`: the chunks of the
+   * current read mapped before the error, which the stream yields before throwing it.
+   */
+  errorOptions(cause?: unknown, pending?: readonly StreamChunk[]): AdapterErrorOptions {
+    return { ...this.#errors, partial: this.#output.partial(pending), cause };
   }
 
-  /** Error options carrying the output produced so far. */
-  errorOptions(cause?: unknown): AdapterErrorOptions {
-    const partial: PartialOutput = {
-      content: this.#content.toString(),
-      thinking: this.#thinking.toString(),
-      toolCalls: this.#toolCalls,
-    };
-    return { ...this.#errors, partial, cause };
-  }
-
-  /** Maps one SSE event. */
-  map(event: SseEvent, out: StreamChunk[]): FrameKind {
-    const data = event.data;
-    if (data === "[DONE]") return "done";
-    if (event.event === "error") this.#eventError(data);
-    let frame: unknown;
+  /**
+   * Maps the events of one network read into a fresh {@link MappedRead}: every event up to
+   * `[DONE]` (later ones are ignored) or up to the first that fails. `end`: these are the events
+   * left at the body's end, which then must have had a finish_reason (ik_llama.cpp ends the
+   * body after it without `[DONE]`), else the stream was truncated. At the end, tool calls still
+   * pending are completed into the read.
+   *
+   * One tight loop of `JSON.parse` and mapping per read, with the chunks yielded afterwards, is
+   * what keeps the adapter near raw undici speed (see bench/PROFILING.md).
+   */
+  mapRead(events: readonly SseEvent[], end: boolean): MappedRead {
+    const read: MappedRead = { chunks: [], output: false, done: false, error: undefined };
+    const out = read.chunks;
     try {
-      frame = JSON.parse(data);
-    } catch (cause) {
-      throw this.#malformed(data, cause);
+      for (let i = 0; i < events.length; i++) {
+        const kind = this.#map(events[i]!, out);
+        if (kind === "done") {
+          read.done = true;
+          break;
+        }
+        if (kind === "output") read.output = true;
+      }
+      if (end && !read.done) {
+        if (this.#finish === undefined) throw this.#truncated(out);
+        read.done = true;
+      }
+      if (read.done) this.#flushTools(undefined, out);
+    } catch (error) {
+      read.error = error;
     }
-    if (!isObject(frame)) throw this.#malformed(data, undefined);
-    return this.#frame(frame, out) ? "output" : "none";
+    return read;
   }
 
   /**
    * Maps a whole non-streamed `chat.completion` (a server or proxy that ignored `stream: true`):
-   * each choice's `message` is read as one delta.
+   * each choice's `message` is read as one delta. The read always ends the stream.
    */
-  mapCompletion(text: string, out: StreamChunk[]): void {
-    let json: unknown;
+  mapCompletion(text: string): MappedRead {
+    const read: MappedRead = { chunks: [], output: false, done: true, error: undefined };
+    const out = read.chunks;
     try {
-      json = JSON.parse(text);
-    } catch (cause) {
-      throw this.#malformed(text, cause);
+      read.output = this.#frame(this.#completionFrame(text), out);
+      this.#flushTools(undefined, out);
+    } catch (error) {
+      read.error = error;
     }
-    const choices = isObject(json) ? json.choices : undefined;
-    if (!isObject(json) || !Array.isArray(choices) || choices.length === 0) {
-      throw this.#malformed(text, undefined);
-    }
-    json.choices = choices.map((choice: unknown) =>
-      isObject(choice) && isObject(choice.message) ? { ...choice, delta: choice.message } : choice,
-    );
-    this.#frame(json, out);
+    return read;
   }
 
-  /** At `[DONE]` or the body's end: completes tool calls still pending into `out`. */
-  end(out: StreamChunk[]): void {
-    this.#flushTools(undefined, out);
-  }
-
-  /** The terminal chunk. */
-  done(clock: ChunkClock): DoneChunk {
+  /** The terminal chunk, once every chunk before it was yielded (and recorded in the output). */
+  done(): DoneChunk {
+    const output = this.#output;
     let finishReason = this.#finish === undefined ? "stop" : mapFinishReason(this.#finish);
     // Ollama and others report `stop` after tool calls; the contract wants `tool_calls`.
-    if (this.#toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
+    if (output.toolCalls.length > 0 && finishReason === "stop") finishReason = "tool_calls";
     const done: DoneChunk = {
       type: "done",
       finishReason,
@@ -134,21 +146,54 @@ export class OpenAIFrameMapper {
       provider: this.#errors.provider,
     };
     if (this.#usage !== undefined) done.usage = mapUsage(this.#usage);
-    const timings = this.#doneTimings(clock);
+    const timings = this.#doneTimings();
     if (timings !== undefined) done.timings = timings;
-    const rate = this.#tokensPerSec(clock, done.usage?.outputTokens);
+    const rate = this.#tokensPerSec(done.usage?.outputTokens);
     if (rate !== undefined) done.tokensPerSec = rate;
     if (this.#raw !== undefined) done.raw = this.#raw;
     if (this.#incomplete.length > 0) done.incompleteToolCalls = this.#incomplete;
     return done;
   }
 
-  /** Returns whether the frame carried generated output. */
+  /** Maps one SSE event into `out`; says what it was. */
+  #map(event: SseEvent, out: StreamChunk[]): FrameKind {
+    const data = event.data;
+    if (data === "[DONE]") return "done";
+    if (event.event === "error") this.#eventError(data, out);
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data);
+    } catch (cause) {
+      throw this.#malformed(data, cause, out);
+    }
+    if (!isObject(frame)) throw this.#malformed(data, undefined, out);
+    return this.#frame(frame, out) ? "output" : "none";
+  }
+
+  /** A `chat.completion` read as one frame: each choice's `message` becomes its `delta`. */
+  #completionFrame(text: string): Json {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw this.#malformed(text, cause, []);
+    }
+    const choices = isObject(json) ? json.choices : undefined;
+    if (!isObject(json) || !Array.isArray(choices) || choices.length === 0) {
+      throw this.#malformed(text, undefined, []);
+    }
+    json.choices = choices.map((choice: unknown) =>
+      isObject(choice) && isObject(choice.message) ? { ...choice, delta: choice.message } : choice,
+    );
+    return json;
+  }
+
+  /** Maps one decoded frame into `out`; returns whether it carried generated output. */
   #frame(frame: Json, out: StreamChunk[]): boolean {
-    if (frame.error) this.#providerError(frame.error);
+    if (frame.error) this.#providerError(frame.error, out);
     const groq = frame.x_groq;
     if (isObject(groq)) {
-      if (groq.error) this.#providerError(groq.error);
+      if (groq.error) this.#providerError(groq.error, out);
       if (isObject(groq.usage)) this.#setUsage(groq.usage, frame);
     }
     if (isObject(frame.usage)) this.#setUsage(frame.usage, frame);
@@ -177,7 +222,7 @@ export class OpenAIFrameMapper {
   }
 
   #finished(finish: string, frame: Json, out: StreamChunk[]): void {
-    if (finish === "error") this.#providerError("finish_reason: error");
+    if (finish === "error") this.#providerError("finish_reason: error", out);
     this.#finish = finish;
     this.#raw = frame;
     this.#flushTools(frame, out);
@@ -190,7 +235,6 @@ export class OpenAIFrameMapper {
     let reasoning = delta.reasoning_content;
     if (typeof reasoning !== "string" || reasoning === "") reasoning = delta.reasoning;
     if (typeof reasoning === "string" && reasoning !== "") {
-      this.#thinking.add(reasoning);
       out.push({ type: "thinking", thinking: reasoning, raw });
     }
     const content = delta.content;
@@ -212,7 +256,6 @@ export class OpenAIFrameMapper {
 
   #text(text: unknown, raw: Json, out: StreamChunk[]): void {
     if (typeof text !== "string" || text === "") return;
-    this.#content.add(text);
     out.push({ type: "content", content: text, raw });
   }
 
@@ -228,71 +271,86 @@ export class OpenAIFrameMapper {
     } catch (error) {
       const e = error as OpenAIProtocolError;
       throw new OpenAIProtocolError(e.message, {
-        ...this.errorOptions(error),
+        ...this.errorOptions(error, out),
         reason: "invalid_tool_arguments",
         excerpt: e.excerpt,
       });
     }
     this.#incomplete.push(...flushed.incomplete);
     if (flushed.calls.length === 0) return;
-    this.#toolCalls.push(...flushed.calls);
     out.push({ type: "tool_calls", toolCalls: flushed.calls, raw });
   }
 
-  #doneTimings(clock: ChunkClock): Timings | undefined {
+  /**
+   * `firstTokenMs` measured (when the read carrying the first generated chunk arrived: for an
+   * answer that starts with a tool call, the read that completed it) and llama.cpp's timings.
+   */
+  #doneTimings(): Timings | undefined {
     const timings: Timings = {};
-    let any = false;
-    if (clock.generated > 0) {
-      timings.firstTokenMs = Math.max(0, clock.firstAt - clock.startedAt);
-      any = true;
-    }
+    const firstTokenMs = this.#output.firstChunkMs;
+    if (firstTokenMs !== undefined) timings.firstTokenMs = firstTokenMs;
     const server = this.#timings;
     const promptMs = server ? num(server.prompt_ms) : undefined;
     const generationMs = server ? num(server.predicted_ms) : undefined;
     if (promptMs !== undefined) timings.promptMs = promptMs;
     if (generationMs !== undefined) timings.generationMs = generationMs;
-    return any || server !== undefined ? timings : undefined;
+    return firstTokenMs !== undefined || server !== undefined ? timings : undefined;
   }
 
   /**
-   * llama.cpp's `predicted_per_second`; else measured between the first and the last generated
-   * chunk (the first chunk's token is not part of that interval, so one token less); when every
+   * llama.cpp's `predicted_per_second`; else measured between the arrival of the first and the
+   * last generated chunk the stream yielded (the first chunk's token is not part of that
+   * interval, so one token less; without usage, each chunk counts as one token); when every
    * token came in one read, over the whole request, the only interval there is.
    */
-  #tokensPerSec(clock: ChunkClock, outputTokens: number | undefined): number | undefined {
+  #tokensPerSec(outputTokens: number | undefined): number | undefined {
     const server = this.#timings ? num(this.#timings.predicted_per_second) : undefined;
     if (server !== undefined && server > 0) return server;
-    const tokens = outputTokens ?? clock.generated;
-    if (clock.generated === 0 || tokens <= 0) return undefined;
-    const interval = clock.lastAt - clock.firstAt;
+    const { generated, firstAt, lastAt, startedAt } = this.#output;
+    const tokens = outputTokens ?? generated;
+    if (generated === 0 || tokens <= 0) return undefined;
+    const interval = lastAt - firstAt;
     if (interval > 0 && tokens > 1) return ((tokens - 1) * 1000) / interval;
-    const whole = clock.lastAt - clock.startedAt;
+    const whole = lastAt - startedAt;
     return whole > 0 ? (tokens * 1000) / whole : undefined;
   }
 
   /** `event: error` (gateways) and old llama.cpp's `error:` field: the data is the error. */
-  #eventError(data: string): never {
+  #eventError(data: string, out: readonly StreamChunk[]): never {
     let parsed: unknown = data;
     try {
       parsed = JSON.parse(data);
     } catch {
       // A plain-text error event: keep the text.
     }
-    this.#providerError(isObject(parsed) && parsed.error !== undefined ? parsed.error : parsed);
+    this.#providerError(
+      isObject(parsed) && parsed.error !== undefined ? parsed.error : parsed,
+      out,
+    );
   }
 
-  #providerError(error: unknown): never {
+  /** An error the server reported inside the stream; `out`: the read's chunks before it. */
+  #providerError(error: unknown, out: readonly StreamChunk[]): never {
     const { message, code } = describeProviderError(error);
     throw new ProviderError(`${this.#errors.provider}: ${message}`, {
-      ...this.errorOptions(),
+      ...this.errorOptions(undefined, out),
       providerCode: code,
     });
   }
 
-  #malformed(data: string, cause: unknown): OpenAIProtocolError {
+  /** An event that is not a JSON object; `out`: the read's chunks before it. */
+  #malformed(data: string, cause: unknown, out: readonly StreamChunk[]): OpenAIProtocolError {
     return new OpenAIProtocolError(
       `${this.#errors.provider}: malformed SSE event (not a JSON object): ${data.slice(0, 100)}`,
-      { ...this.errorOptions(cause), reason: "malformed_frame", excerpt: data },
+      { ...this.errorOptions(cause, out), reason: "malformed_frame", excerpt: data },
+    );
+  }
+
+  /** The body ended with neither a finish_reason nor `[DONE]`; `out`: its last chunks. */
+  #truncated(out: readonly StreamChunk[]): OpenAIProtocolError {
+    return new OpenAIProtocolError(
+      `${this.#errors.provider}: stream ended without a finish_reason or [DONE] (truncated)`,
+      { ...this.errorOptions(undefined, out), reason: "truncated" },
     );
   }
 }

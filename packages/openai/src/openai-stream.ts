@@ -6,11 +6,12 @@ import {
   SseDecoder,
   type SseEvent,
   StreamDeadline,
+  StreamOutput,
 } from "@x/core/http";
 import { type Dispatcher, request } from "undici";
 import { buildOpenAIRequest, type RequestSettings } from "./build-openai-request.js";
 import { mapBodyError, mapRequestError } from "./map-openai-error.js";
-import { type ChunkClock, type FrameKind, OpenAIFrameMapper } from "./map-openai-frame.js";
+import { type MappedRead, OpenAIFrameMapper } from "./map-openai-frame.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 
 /** Everything one `stream()` call needs. @internal */
@@ -38,50 +39,39 @@ const noop = () => {};
  * Runs one chat request: checks the input (`InvalidRequestError`, nothing sent), POSTs it with
  * the deadline's signal, turns a non-2xx answer into its `HttpError`, then yields the chunks of
  * the SSE body (or of a whole JSON completion) and one `done`. The body is read only as fast as
- * chunks are pulled. It returns right after `[DONE]`, whatever the server does with the rest of
- * the body: `finally` destroys it (a body that already ended has left its socket in the pool)
- * and frees the deadline's timers and listener, also on error, abort and `break`.
+ * chunks are pulled; each read is mapped whole, then its chunks are yielded one by one (an
+ * event that fails ends the stream after the chunks before it). It returns right after
+ * `[DONE]`, whatever the server does with the rest of the body: `finally` destroys it (a body
+ * that already ended has left its socket in the pool) and frees the deadline's timers and
+ * listener, also on error, abort and `break`.
  */
 export async function* streamOpenAI(call: OpenAIStreamCall): AsyncGenerator<StreamChunk, void> {
   const input = buildOpenAIRequest(call.messages, call.options, call.settings, call.errors);
   const deadline = new StreamDeadline(input.timeouts, input.signal);
-  const mapper = new OpenAIFrameMapper(call.errors);
-  const clock: ChunkClock = { startedAt: performance.now(), firstAt: 0, lastAt: 0, generated: 0 };
-  const out: StreamChunk[] = [];
+  const output = new StreamOutput();
+  const mapper = new OpenAIFrameMapper(call.errors, output);
   let body: Body | undefined;
   try {
     const response = await send(call, input.body, deadline);
     body = response.body;
-    let terminated = isJson(response) && (await readCompletion(body, mapper, deadline, clock, out));
-    if (!terminated) {
-      read: for await (const events of decode(body, sseDecoder(call, mapper), deadline, mapper)) {
-        const now = performance.now();
-        // `out` collects the chunks of one read; each event's chunks are yielded before the
-        // next event is mapped (an error event throws after the chunks before it).
-        let next = 0;
-        for (let i = 0; i < events.length; i++) {
-          const kind: FrameKind = mapper.map(events[i]!, out);
-          if (kind === "done") {
-            out.length = 0;
-            terminated = true;
-            break read; // at once: never wait for the rest of the body
-          }
-          if (kind === "output") generated(clock, deadline, now);
-          for (; next < out.length; next++) {
-            // The caller aborted (or a limit passed) while it held the previous chunk.
-            if (deadline.reason !== undefined) throw deadline.error(mapper.errorOptions());
-            yield out[next]!;
-            deadline.resume();
-          }
-        }
-        out.length = 0;
+    const reads = isJson(response)
+      ? readCompletion(body, mapper, deadline)
+      : readEvents(body, sseDecoder(call, mapper), deadline, mapper);
+    for await (const read of reads) {
+      const now = performance.now();
+      if (read.output) progress(deadline);
+      for (const chunk of read.chunks) {
+        // The caller aborted (or a limit passed) while it held the previous chunk.
+        if (deadline.reason !== undefined) throw deadline.error(mapper.errorOptions());
+        deadline.chunk();
+        output.add(chunk, now);
+        yield chunk;
+        deadline.resume();
       }
+      if (read.error !== undefined) throw read.error;
+      if (read.done) break; // at once: never wait for the rest of the body
     }
-    // Some servers (ik_llama.cpp) end the body after the finish chunk without `[DONE]`.
-    if (!terminated && !mapper.finished) throw truncated(call, mapper);
-    mapper.end(out);
-    for (const chunk of out) yield chunk;
-    yield mapper.done(clock);
+    yield mapper.done();
   } catch (error) {
     throw AdapterError.isInstance(error)
       ? error
@@ -94,6 +84,16 @@ export async function* streamOpenAI(call: OpenAIStreamCall): AsyncGenerator<Stre
       body.destroy();
     }
   }
+}
+
+/**
+ * A read carried content, thinking or a tool-call delta (whose call may be yielded only at the
+ * finish): it ends `firstChunkMs` and restarts `idleMs`, as the consumer is still waiting.
+ * Keep-alive comments, role-only deltas, usage and empty frames do neither.
+ */
+function progress(deadline: StreamDeadline): void {
+  deadline.chunk();
+  deadline.resume();
 }
 
 /**
@@ -132,42 +132,31 @@ function isJson(response: Dispatcher.ResponseData): boolean {
 }
 
 /**
- * A frame with content, thinking or a tool-call delta arrived at `now`. Only these end
- * `firstChunkMs` and restart `idleMs`: keep-alive comments, role-only deltas, usage and empty
- * frames do neither.
+ * The SSE body mapped one network read at a time, then the events left pending at its end. A
+ * failed read (reset, abort, a limit) becomes its typed error here.
  */
-function generated(clock: ChunkClock, deadline: StreamDeadline, now: number): void {
-  deadline.chunk();
-  if (clock.generated++ === 0) clock.firstAt = now;
-  clock.lastAt = now;
-}
-
-/**
- * The events of each network read, then those left pending at the body's end. A failed read
- * (reset, abort, a limit) becomes its typed error here.
- */
-async function* decode(
+async function* readEvents(
   body: Body,
   decoder: SseDecoder,
   deadline: StreamDeadline,
   mapper: OpenAIFrameMapper,
-): AsyncGenerator<SseEvent[]> {
+): AsyncGenerator<MappedRead> {
   try {
-    for await (const bytes of body as AsyncIterable<Uint8Array>) yield decoder.push(bytes);
+    for await (const bytes of body as AsyncIterable<Uint8Array>) {
+      yield mapper.mapRead(decoder.push(bytes), false);
+    }
   } catch (cause) {
     throw mapBodyError(cause, deadline, mapper.errorOptions(cause));
   }
-  yield decoder.end();
+  yield mapper.mapRead(decoder.end(), true);
 }
 
 /** A 2xx JSON answer instead of SSE (`stream: true` ignored): one whole completion. */
-async function readCompletion(
+async function* readCompletion(
   body: Body,
   mapper: OpenAIFrameMapper,
   deadline: StreamDeadline,
-  clock: ChunkClock,
-  out: StreamChunk[],
-): Promise<boolean> {
+): AsyncGenerator<MappedRead> {
   let answer: { text: string; truncated: boolean };
   try {
     answer = await readBody(body, MAX_SUCCESS_BODY_BYTES);
@@ -177,16 +166,10 @@ async function readCompletion(
   if (answer.truncated) {
     throw new OpenAIProtocolError(
       `${mapper.errorOptions().provider}: JSON answer over ${MAX_SUCCESS_BODY_BYTES / 1024 / 1024} MiB`,
-      {
-        ...mapper.errorOptions(),
-        reason: "oversize_frame",
-        excerpt: answer.text,
-      },
+      { ...mapper.errorOptions(), reason: "oversize_frame", excerpt: answer.text },
     );
   }
-  mapper.mapCompletion(answer.text, out);
-  if (out.length > 0) generated(clock, deadline, performance.now());
-  return true;
+  yield mapper.mapCompletion(answer.text);
 }
 
 function sseDecoder(call: OpenAIStreamCall, mapper: OpenAIFrameMapper): SseDecoder {
@@ -202,13 +185,6 @@ function sseDecoder(call: OpenAIStreamCall, mapper: OpenAIFrameMapper): SseDecod
         position: info.position,
       }),
   });
-}
-
-function truncated(call: OpenAIStreamCall, mapper: OpenAIFrameMapper): OpenAIProtocolError {
-  return new OpenAIProtocolError(
-    `${call.errors.provider}: stream ended without a finish_reason or [DONE] (truncated)`,
-    { ...mapper.errorOptions(), reason: "truncated" },
-  );
 }
 
 /**
