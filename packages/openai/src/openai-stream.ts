@@ -59,17 +59,21 @@ export async function* streamOpenAI(call: OpenAIStreamCall): AsyncGenerator<Stre
       : readEvents(body, sseDecoder(call, mapper), deadline, mapper);
     for await (const read of reads) {
       const now = performance.now();
-      if (read.output) progress(deadline);
+      // Output arrived (content, thinking, or a tool-call delta whose call may be yielded only at
+      // the finish): `firstChunkMs` ends, and the idle clock stops while the consumer takes this
+      // read's chunks. Keep-alive comments, role-only deltas, usage and empty frames change nothing.
+      const progressed = read.output || read.chunks.length > 0;
+      if (progressed) deadline.chunk();
       for (const chunk of read.chunks) {
         // The caller aborted (or a limit passed) while it held the previous chunk.
         if (deadline.reason !== undefined) throw deadline.error(mapper.errorOptions());
-        deadline.chunk();
         output.add(chunk, now);
         yield chunk;
-        deadline.resume();
       }
       if (read.error !== undefined) throw read.error;
       if (read.done) break; // at once: never wait for the rest of the body
+      // The consumer asked for more: the idle clock runs while we wait for the server.
+      if (progressed) deadline.resume();
     }
     yield mapper.done();
   } catch (error) {
@@ -84,16 +88,6 @@ export async function* streamOpenAI(call: OpenAIStreamCall): AsyncGenerator<Stre
       body.destroy();
     }
   }
-}
-
-/**
- * A read carried content, thinking or a tool-call delta (whose call may be yielded only at the
- * finish): it ends `firstChunkMs` and restarts `idleMs`, as the consumer is still waiting.
- * Keep-alive comments, role-only deltas, usage and empty frames do neither.
- */
-function progress(deadline: StreamDeadline): void {
-  deadline.chunk();
-  deadline.resume();
 }
 
 /**
