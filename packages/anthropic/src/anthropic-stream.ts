@@ -29,9 +29,9 @@ type ResponseBody = Dispatcher.ResponseData["body"];
  * - The input is checked first; bad input throws `InvalidRequestError` and sends nothing.
  * - One `StreamDeadline` (the caller's signal and the time limits) is the request's signal, so an
  *   abort or a limit cancels it while waiting for headers as well as mid-body. Only content,
- *   thinking and tool-call chunks count as progress (`deadline.chunk()` before each `yield`,
- *   `deadline.resume()` after it): headers, `ping` events, `message_start`, block starts and
- *   stops, tool-input fragments and signatures do not.
+ *   thinking and tool-call chunks count as progress (`deadline.chunk()` before yielding a read's
+ *   chunks, `deadline.resume()` after the last): headers, `ping` events, `message_start`, block
+ *   starts and stops, tool-input fragments and signatures do not.
  * - `for await` over the body pulls one read at a time: the body is read only as fast as the
  *   consumer pulls chunks (back-pressure). Bytes go through `SseDecoder` (never `setEncoding`,
  *   nodejs/undici#5002); each read's events are mapped whole, then its chunks are yielded one
@@ -70,14 +70,14 @@ export async function* anthropicStream(
         failure = { error }; // thrown after the chunks mapped before it
       }
       const now = performance.now();
+      // Output arrived: the first-chunk limit ends, and the idle clock stops while the consumer
+      // takes this read's chunks (a read without output, e.g. `ping` events, changes nothing).
+      if (out.length > 0) deadline.chunk();
       for (const chunk of out) {
         // A limit or the caller's abort may fire while the consumer holds a chunk.
         if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));
-        deadline.chunk();
         answer.add(chunk, now);
         yield chunk;
-        // The idle clock runs only while the consumer waits: holding a chunk is not a stall.
-        deadline.resume();
       }
       if (failure !== undefined) throw failure.error;
       if (ended) {
@@ -86,6 +86,8 @@ export async function* anthropicStream(
         yield done;
         return;
       }
+      // The consumer asked for more: the idle clock runs while the adapter waits for the server.
+      if (out.length > 0) deadline.resume();
     }
     throw new AnthropicProtocolError(
       `${context.provider}: the stream ended without message_stop (truncated)`,
