@@ -37,13 +37,13 @@ export const FAULT_MUTANTS: Mutant[] = [
   {
     id: "splices-after-reset",
     bug: "after a reset mid-answer, requests again and continues (splices two answers)",
-    patches: retryMutation('body !== undefined && answer.content.toString() !== ""'),
+    patches: retryMutation('body !== undefined && answer.partial().content !== ""'),
     caughtBy: ["fault.reset-mid-body"],
   },
   {
     id: "retries-broken-body",
     bug: "retries once a request whose body broke before any output",
-    patches: retryMutation('body !== undefined && answer.content.toString() === ""'),
+    patches: retryMutation('body !== undefined && answer.partial().content === ""'),
     caughtBy: ["fault.reset-after-bytes"],
   },
   {
@@ -64,7 +64,7 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         FRAME,
-        '    throw malformed("an event is not JSON", data, answer, context, cause);',
+        '    throw malformed("an event is not JSON", data, answer, context, out, cause);',
         '    void cause;\n    return { type: "text", text: "" };',
       ),
     ],
@@ -112,8 +112,10 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         STREAM,
-        "        const frame = parseRefFrame(event.data, answer, context);",
-        '        const frame = parseRefFrame(event.data, answer, context);\n        if (frame.type === "text" && !frame.text && answer.content.toString() === "") deadline.chunk();',
+        "      const now = performance.now();",
+        `      for (const event of events)
+        if (event.data === '{"type":"text","text":""}' && answer.partial().content === "") deadline.chunk();
+      const now = performance.now();`,
       ),
     ],
     caughtBy: ["timeout.first-chunk-keep-alive"],
@@ -130,8 +132,10 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         STREAM,
-        "        const frame = parseRefFrame(event.data, answer, context);",
-        '        const frame = parseRefFrame(event.data, answer, context);\n        if (frame.type === "text" && !frame.text && answer.content.toString() !== "") deadline.chunk();',
+        "      const now = performance.now();",
+        `      for (const event of events)
+        if (event.data === '{"type":"text","text":""}' && answer.partial().content !== "") deadline.chunk();
+      const now = performance.now();`,
       ),
     ],
     caughtBy: ["timeout.idle-keep-alive"],
@@ -148,16 +152,16 @@ export const FAULT_MUTANTS: Mutant[] = [
       ),
       patch(
         STREAM,
-        "      for (const event of events) {",
-        `      for (const event of events) {
-        const idleMs = chat.timeouts.idleMs;
-        if (waitingSince !== undefined && idleMs !== undefined && performance.now() - waitingSince > idleMs)
-          throw new core.StreamTimeoutError("idle", { ...context, partial: answer.partial(), timeoutMs: idleMs, phase: "idle" });`,
+        "      const out: StreamChunk[] = [];",
+        `      const out: StreamChunk[] = [];
+      const idleMs = chat.timeouts.idleMs;
+      if (events.length > 0 && waitingSince !== undefined && idleMs !== undefined && performance.now() - waitingSince > idleMs)
+        throw new core.StreamTimeoutError("idle", { ...context, partial: answer.partial(), timeoutMs: idleMs, phase: "idle" });`,
       ),
       patch(
         STREAM,
-        "          yield chunk;\n          // The idle clock runs only while the consumer waits: holding a chunk is not a stall.\n          deadline.resume();",
-        "          yield chunk;\n          waitingSince = performance.now();",
+        "      if (out.length > 0) deadline.resume();",
+        "      if (out.length > 0) waitingSince = performance.now();",
       ),
     ],
     caughtBy: ["timeout.idle-mid-stream"],
@@ -168,8 +172,8 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         STREAM,
-        "          yield chunk;\n          // The idle clock runs only while the consumer waits: holding a chunk is not a stall.\n          deadline.resume();",
-        "          deadline.resume();\n          yield chunk;",
+        "      if (out.length > 0) deadline.chunk();\n",
+        "      if (out.length > 0) deadline.chunk();\n      if (out.length > 0) deadline.resume();\n",
       ),
     ],
     caughtBy: ["timeout.idle-consumer-hold"],
@@ -299,8 +303,13 @@ export const FAULT_MUTANTS: Mutant[] = [
       ),
       patch(
         STREAM,
-        "            throw deadline.error({ ...context, partial: answer.partial() });",
-        '            throw deadline.error(deadline.reason === "aborted" ? context : { ...context, partial: answer.partial() });',
+        "        if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));\n        answer.add(chunk, now);",
+        '        if (deadline.reason !== undefined)\n          throw deadline.error(deadline.reason === "aborted" ? context : errorOptions(answer, context));\n        answer.add(chunk, now);',
+      ),
+      patch(
+        STREAM,
+        "        if (deadline.reason !== undefined) throw deadline.error(errorOptions(answer, context));\n        yield done;",
+        '        if (deadline.reason !== undefined)\n          throw deadline.error(deadline.reason === "aborted" ? context : errorOptions(answer, context));\n        yield done;',
       ),
     ],
     caughtBy: ["abort.mid-stream"],
@@ -324,11 +333,7 @@ export const FAULT_MUTANTS: Mutant[] = [
         "    if (body !== undefined && !body.destroyed) body.destroy();",
         "    if (body !== undefined && !body.destroyed && settled) body.destroy();",
       ),
-      patch(
-        STREAM,
-        YIELD_DONE,
-        '          if (chunk.type === "done") {\n            settled = true;\n            yield chunk;\n            return;\n          }',
-      ),
+      patch(STREAM, YIELD_DONE, "        settled = true;\n        yield done;\n        return;"),
       patch(
         STREAM,
         "  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);",

@@ -119,10 +119,10 @@ export function bodyTimer(
     ),
     patch(
       STREAM,
-      "      for (const event of events) {",
+      "      const out: StreamChunk[] = [];",
       `      reads++;
       if (${restart === "first" ? "reads === 1" : "true"}) ${restart === "first" ? "clearTimeout(byteTimer)" : "arm()"};
-      for (const event of events) {`,
+      const out: StreamChunk[] = [];`,
     ),
     patch(
       STREAM,
@@ -132,7 +132,6 @@ export function bodyTimer(
   ];
 }
 
-export const YIELD_DONE =
-  '          if (chunk.type === "done") {\n            yield chunk;\n            return;\n          }';
+export const YIELD_DONE = "        yield done;\n        return;";
 
 /** The mutants, grouped as the suite's cases are. */

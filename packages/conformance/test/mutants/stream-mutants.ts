@@ -27,8 +27,8 @@ export const STREAM_MUTANTS: Mutant[] = [
     patches: [
       patch(
         FRAME,
-        'return frame.text ? [{ type: "content", content: frame.text }] : NONE;',
-        'return frame.text?.trim() ? [{ type: "content", content: frame.text }] : NONE;',
+        'if (frame.text) out.push({ type: "content", content: frame.text });',
+        'if (frame.text?.trim()) out.push({ type: "content", content: frame.text });',
       ),
     ],
     caughtBy: ["stream.text-order"],
@@ -39,8 +39,8 @@ export const STREAM_MUTANTS: Mutant[] = [
     patches: [
       patch(
         FRAME,
-        'return frame.text ? [{ type: "thinking", thinking: frame.text }] : NONE;',
-        'return frame.text ? [{ type: "content", content: frame.text }] : NONE;',
+        'if (frame.text) out.push({ type: "thinking", thinking: frame.text });',
+        'if (frame.text) out.push({ type: "content", content: frame.text });',
       ),
     ],
     caughtBy: ["stream.thinking-order"],
@@ -90,14 +90,14 @@ export const STREAM_MUTANTS: Mutant[] = [
   {
     id: "splits-text-on-one-byte-reads",
     bug: "decodes one-byte reads on their own once text has started (splits multi-byte characters)",
-    patches: perReadDecoding('bytes.length === 1 && answer.content.toString() !== ""'),
+    patches: perReadDecoding('bytes.length === 1 && answer.partial().content !== ""'),
     caughtBy: ["stream.recut-bytes"],
   },
   {
     id: "splits-text-on-short-reads",
     bug: "decodes reads of 2 to 7 bytes on their own once text has started",
     patches: perReadDecoding(
-      'bytes.length >= 2 && bytes.length <= 7 && answer.content.toString() !== ""',
+      'bytes.length >= 2 && bytes.length <= 7 && answer.partial().content !== ""',
     ),
     caughtBy: ["stream.recut-random"],
   },
@@ -113,20 +113,20 @@ export const STREAM_MUTANTS: Mutant[] = [
       ),
       patch(
         STREAM,
-        "          deadline.chunk();\n",
-        `          if (waitStart !== undefined) {
-            waited += performance.now() - waitStart;
-            const idleMs = chat.timeouts.idleMs;
-            if (idleMs !== undefined && waited > idleMs)
-              throw new core.StreamTimeoutError("idle", { ...context, partial: answer.partial(), timeoutMs: idleMs, phase: "idle" });
-          }
-          deadline.chunk();
+        "      if (out.length > 0) deadline.chunk();\n",
+        `      if (out.length > 0 && waitStart !== undefined) {
+        waited += performance.now() - waitStart;
+        const idleMs = chat.timeouts.idleMs;
+        if (idleMs !== undefined && waited > idleMs)
+          throw new core.StreamTimeoutError("idle", { ...context, partial: answer.partial(), timeoutMs: idleMs, phase: "idle" });
+      }
+      if (out.length > 0) deadline.chunk();
 `,
       ),
       patch(
         STREAM,
-        "          deadline.resume();\n",
-        "          deadline.resume();\n          waitStart = performance.now();\n",
+        "      if (out.length > 0) deadline.resume();\n",
+        "      if (out.length > 0) deadline.resume();\n      if (out.length > 0) waitStart = performance.now();\n",
       ),
     ],
     caughtBy: ["stream.slow-drip"],
@@ -142,11 +142,11 @@ export const STREAM_MUTANTS: Mutant[] = [
       ),
       patch(
         STREAM,
-        "          deadline.chunk();\n",
-        `          deadline.chunk();
-          const idleMs = chat.timeouts.idleMs;
-          if (idleTimer === undefined && idleMs !== undefined && idleMs < 2 ** 31)
-            idleTimer = setTimeout(() => body?.destroy(new Error("idle")), idleMs * 1.05);
+        "      if (out.length > 0) deadline.chunk();\n",
+        `      if (out.length > 0) deadline.chunk();
+      const idleMs = chat.timeouts.idleMs;
+      if (out.length > 0 && idleTimer === undefined && idleMs !== undefined && idleMs < 2 ** 31)
+        idleTimer = setTimeout(() => body?.destroy(new Error("idle")), idleMs * 1.05);
 `,
       ),
       patch(
@@ -175,18 +175,18 @@ export const STREAM_MUTANTS: Mutant[] = [
     patches: [
       patch(
         FRAME,
-        'return frame.text ? [{ type: "content", content: frame.text }] : NONE;',
-        'return frame.text !== undefined ? [{ type: "content", content: frame.text }] : NONE;',
+        'if (frame.text) out.push({ type: "content", content: frame.text });',
+        'if (frame.text !== undefined) out.push({ type: "content", content: frame.text });',
       ),
       patch(
         STREAM,
-        "          deadline.chunk();\n",
-        '          if (chunk.type !== "content" || chunk.content !== "") deadline.chunk();\n',
+        "      if (out.length > 0) deadline.chunk();\n",
+        '      const counted = out.some((c) => c.type !== "content" || c.content !== "");\n      if (counted) deadline.chunk();\n',
       ),
       patch(
         STREAM,
-        "          deadline.resume();\n",
-        '          if (chunk.type !== "content" || chunk.content !== "") deadline.resume();\n',
+        "      if (out.length > 0) deadline.resume();\n",
+        "      if (counted) deadline.resume();\n",
       ),
     ],
     caughtBy: ["stream.keep-alive"],
@@ -198,7 +198,7 @@ export const STREAM_MUTANTS: Mutant[] = [
       patch(
         STREAM,
         YIELD_DONE,
-        '          if (chunk.type === "done") {\n            yield chunk;\n            for await (const _ of body) void _;\n            return;\n          }',
+        "        yield done;\n        for await (const _ of body) void _;\n        return;",
       ),
     ],
     caughtBy: ["stream.after-terminal"],
@@ -248,8 +248,8 @@ export const STREAM_MUTANTS: Mutant[] = [
     patches: [
       patch(
         FRAME,
-        "  if (calls.length > 0) chunks.push(",
-        "  if (calls.length > 0 && calls.length + incomplete.length > 1) chunks.push(",
+        "  if (calls.length > 0) out.push(",
+        "  if (calls.length > 0 && calls.length + incomplete.length > 1) out.push(",
       ),
     ],
     caughtBy: ["tools.single"],
@@ -260,8 +260,8 @@ export const STREAM_MUTANTS: Mutant[] = [
     patches: [
       patch(
         FRAME,
-        "  const chunks: StreamChunk[] = [];",
-        '  const chunks: StreamChunk[] = [];\n  if (calls.length > 1 && answer.content.toString() !== "") calls.length = 1;',
+        "  answer.open.clear();\n",
+        '  answer.open.clear();\n  if (calls.length > 1 && answer.partial(out).content !== "") calls.length = 1;\n',
       ),
     ],
     caughtBy: ["tools.several"],
