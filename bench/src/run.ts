@@ -136,6 +136,9 @@ async function main(): Promise<void> {
     const ids = new Set(clients.map((client) => client.id));
     const pairs = (
       [
+        ["raw-ndjson", "x-ollama"],
+        ["raw-sse", "x-openai"],
+        ["raw-anthropic", "x-anthropic"],
         ["x-ollama", "x-chain-ollama"],
         ["x-ollama", "x-ollama-forwarded"],
         ["x-openai", "x-chain-openai"],
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
       ] as [string, string][]
     ).filter(([a, b]) => ids.has(a) && ids.has(b));
     if (pairs.length > 0) {
-      const message = await run("chain overhead, paired in one process", {
+      const message = await run("adapter and chain overhead, paired in one process", {
         kind: "paired",
         origin: server.origin,
         pairs,

@@ -1,8 +1,9 @@
 /**
- * Chain overhead measured in pairs inside one process: a client and the same client wrapped in a
- * one-member chain take turns response by response (ABBA order), so both share the heap, the JIT
- * profile of the adapter code, the CPU and any background load. Across separate processes the
- * run-to-run spread on a shared machine (±15 %) is larger than the effect measured here (< 5 %).
+ * Overheads measured in pairs inside one process: a base client and a candidate (raw undici and
+ * its adapter; an adapter and the same adapter in a one-member chain) take turns response by
+ * response (ABBA order), so both share the heap, the JIT state, the CPU and any background load.
+ * Across separate processes the run-to-run spread on a shared machine (±15 % and more) is larger
+ * than the effects measured here.
  */
 import type { PairedJob, PairedResult, PairedRow } from "../child/jobs.js";
 import { timedRun } from "../child/verify.js";

@@ -143,12 +143,13 @@ function pairedSection(results: RunResults): string[] {
   const paired = results.paired;
   if (!paired) return [];
   const lines = [
-    "## Chain overhead, paired in one process",
+    "## Adapter and chain overhead, paired in one process",
     "",
-    "Each adapter and the same adapter in a one-member chain, in one process, taking turns",
-    "response by response (ABBA order): both share the heap, the JIT profile of the adapter and",
-    "any background load, which separate processes do not (their spread on a shared machine is",
-    "larger than the few per cent measured here). The `-forwarded` rows are a reference: the",
+    "Each raw undici client and its adapter, and each adapter and the same adapter in a",
+    "one-member chain, in one process, taking turns response by response (ABBA order): both",
+    "share the heap, the JIT state and any background load, which separate processes do not",
+    "(their spread on a shared machine, ±15 % and more, is larger than the effects measured",
+    "here). The `-forwarded` rows are a reference: the",
     "adapter seen through one async generator that only forwards each chunk, the least any",
     "adapter that wraps another one (a chain) adds per chunk. Medians (min–max).",
     "",

@@ -25,7 +25,7 @@ export interface RunResults {
   speed: Map<string, Outcome<SpeedResult>>;
   memory: Map<string, Outcome<MemoryResult>>;
   resilience?: Outcome<ResilienceResult>;
-  /** Chain overhead measured in pairs in one process. */
+  /** Adapter and chain overheads measured in pairs in one process. */
   paired?: Outcome<PairedResult>;
   bundles: BundleRow[];
 }
