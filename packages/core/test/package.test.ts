@@ -64,6 +64,7 @@ describe("public runtime API", () => {
       "NdjsonDecoder",
       "SseDecoder",
       "StreamDeadline",
+      "StreamOutput",
       "TextAccumulator",
       "brand",
       "buildHeaders",
