@@ -60,13 +60,6 @@ export class ByteLines {
   }
 }
 
-/** Calls `line` for every complete line of the body; false if it ended mid-line. */
-async function forEachLine(body: AsyncIterable<Buffer>, line: LineHandler): Promise<boolean> {
-  const lines = new ByteLines(line);
-  for await (const chunk of body) lines.push(chunk);
-  return !lines.pending;
-}
-
 /**
  * An SSE line handler for single-line `data:` events: passes each delta's content to `onText`
  * and calls `onDone` at `[DONE]`.
@@ -88,11 +81,16 @@ export function sseDataLine(onText: (text: string) => void, onDone: () => void):
   };
 }
 
-async function post(dispatcher: Agent, url: string, body: string) {
+async function post(
+  dispatcher: Agent,
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+) {
   const response = await request(url, {
     method: "POST",
     dispatcher,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     body,
   });
   if (response.statusCode !== 200) {
@@ -102,34 +100,31 @@ async function post(dispatcher: Agent, url: string, body: string) {
   return response.body;
 }
 
-/**
- * The same lower bound, with each frame's content handed out through an async generator, as
- * any `AsyncIterable<StreamChunk>` client must (one `yield` and one `for await` step per
- * frame). A reference row: it shows what the per-chunk iterator contract itself costs.
- */
-async function* ndjsonContents(body: AsyncIterable<Buffer>): AsyncGenerator<string, void> {
-  let pending: string[] = [];
-  let done = false;
-  const lines = new ByteLines((buffer, start, end) => {
+/** An NDJSON line handler: passes each frame's content to `onText`, calls `onDone` at `done`. */
+function ndjsonLine(onText: (text: string) => void, onDone: () => void): LineHandler {
+  return (buffer, start, end) => {
     if (end === start) return;
     const frame = JSON.parse(buffer.toString("utf8", start, end)) as OllamaFrame;
     const content = frame.message?.content;
-    if (content) pending.push(content);
-    if (frame.done) done = true;
-  });
-  for await (const chunk of body) {
-    lines.push(chunk);
-    const ready = pending;
-    pending = [];
-    for (const content of ready) yield content;
-  }
-  if (!done || lines.pending) throw new Error("truncated NDJSON stream");
+    if (content) onText(content);
+    if (frame.done) onDone();
+  };
 }
 
-/** undici + NDJSON split + JSON.parse, each content yielded by an async generator. */
-export async function createRawNdjsonGeneratorClient(context: ClientContext): Promise<BenchClient> {
+/** Makes the line handler of one wire format from its `onText` and `onDone`. */
+type LineFormat = (onText: (text: string) => void, onDone: () => void) => LineHandler;
+
+/**
+ * A raw client: posts the bench prompt to `path` and reads the body with `read`, which must
+ * throw when the stream ends without its end marker.
+ */
+function rawClient(
+  context: ClientContext,
+  path: string,
+  read: (body: AsyncIterable<Buffer>, onText: (text: string) => void) => Promise<void>,
+): BenchClient {
   const dispatcher = new Agent();
-  const url = `${context.origin}/api/chat`;
+  const url = `${context.origin}${path}`;
   return {
     async run(model, onText) {
       const body = await post(
@@ -137,17 +132,43 @@ export async function createRawNdjsonGeneratorClient(context: ClientContext): Pr
         url,
         JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
       );
-      for await (const content of ndjsonContents(body as AsyncIterable<Buffer>)) onText(content);
+      await read(body as AsyncIterable<Buffer>, onText);
     },
     close: () => dispatcher.close(),
   };
 }
 
-async function* sseContents(body: AsyncIterable<Buffer>): AsyncGenerator<string, void> {
+/** Calls `onText` for every content of the body, in place; throws if it ends before `onDone`. */
+async function readContents(
+  body: AsyncIterable<Buffer>,
+  format: LineFormat,
+  onText: (text: string) => void,
+  name: string,
+): Promise<void> {
+  let done = false;
+  const lines = new ByteLines(
+    format(onText, () => {
+      done = true;
+    }),
+  );
+  for await (const chunk of body) lines.push(chunk);
+  if (!done || lines.pending) throw new Error(`truncated ${name} stream`);
+}
+
+/**
+ * The same lower bound, with each frame's content handed out through an async generator, as
+ * any `AsyncIterable<StreamChunk>` client must (one `yield` and one `for await` step per
+ * frame). A reference row: it shows what the per-chunk iterator contract itself costs.
+ */
+async function* yieldContents(
+  body: AsyncIterable<Buffer>,
+  format: LineFormat,
+  name: string,
+): AsyncGenerator<string, void> {
   let pending: string[] = [];
   let done = false;
   const lines = new ByteLines(
-    sseDataLine(
+    format(
       (text) => pending.push(text),
       () => {
         done = true;
@@ -160,73 +181,35 @@ async function* sseContents(body: AsyncIterable<Buffer>): AsyncGenerator<string,
     pending = [];
     for (const content of ready) yield content;
   }
-  if (!done) throw new Error("truncated SSE stream");
+  if (!done || lines.pending) throw new Error(`truncated ${name} stream`);
+}
+
+/** undici + NDJSON split + JSON.parse, each content yielded by an async generator. */
+export async function createRawNdjsonGeneratorClient(context: ClientContext): Promise<BenchClient> {
+  return rawClient(context, "/api/chat", async (body, onText) => {
+    for await (const content of yieldContents(body, ndjsonLine, "NDJSON")) onText(content);
+  });
 }
 
 /** undici + SSE split + JSON.parse, each content yielded by an async generator. */
 export async function createRawSseGeneratorClient(context: ClientContext): Promise<BenchClient> {
-  const dispatcher = new Agent();
-  const url = `${context.origin}/v1/chat/completions`;
-  return {
-    async run(model, onText) {
-      const body = await post(
-        dispatcher,
-        url,
-        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
-      );
-      for await (const content of sseContents(body as AsyncIterable<Buffer>)) onText(content);
-    },
-    close: () => dispatcher.close(),
-  };
+  return rawClient(context, "/v1/chat/completions", async (body, onText) => {
+    for await (const content of yieldContents(body, sseDataLine, "SSE")) onText(content);
+  });
 }
 
 /** undici + NDJSON line split + JSON.parse. */
 export async function createRawNdjsonClient(context: ClientContext): Promise<BenchClient> {
-  const dispatcher = new Agent();
-  const url = `${context.origin}/api/chat`;
-  return {
-    async run(model, onText) {
-      const body = await post(
-        dispatcher,
-        url,
-        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
-      );
-      let done = false;
-      const complete = await forEachLine(body as AsyncIterable<Buffer>, (buffer, start, end) => {
-        if (end === start) return;
-        const frame = JSON.parse(buffer.toString("utf8", start, end)) as OllamaFrame;
-        const content = frame.message?.content;
-        if (content) onText(content);
-        if (frame.done) done = true;
-      });
-      if (!done || !complete) throw new Error("truncated NDJSON stream");
-    },
-    close: () => dispatcher.close(),
-  };
+  return rawClient(context, "/api/chat", (body, onText) =>
+    readContents(body, ndjsonLine, onText, "NDJSON"),
+  );
 }
 
 /** undici + SSE line split (single-line `data:` events) + JSON.parse. */
 export async function createRawSseClient(context: ClientContext): Promise<BenchClient> {
-  const dispatcher = new Agent();
-  const url = `${context.origin}/v1/chat/completions`;
-  return {
-    async run(model, onText) {
-      const body = await post(
-        dispatcher,
-        url,
-        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
-      );
-      let done = false;
-      await forEachLine(
-        body as AsyncIterable<Buffer>,
-        sseDataLine(onText, () => {
-          done = true;
-        }),
-      );
-      if (!done) throw new Error("truncated SSE stream");
-    },
-    close: () => dispatcher.close(),
-  };
+  return rawClient(context, "/v1/chat/completions", (body, onText) =>
+    readContents(body, sseDataLine, onText, "SSE"),
+  );
 }
 
 interface AnthropicEvent {
@@ -262,33 +245,18 @@ export async function createRawAnthropicClient(context: ClientContext): Promise<
   const url = `${context.origin}/v1/messages`;
   return {
     async run(model, onText) {
-      const response = await request(url, {
-        method: "POST",
+      const body = await post(
         dispatcher,
-        headers: {
-          "content-type": "application/json",
-          "x-api-key": "sk-ant-bench",
-          "anthropic-version": "2023-06-01",
-        },
-        body: JSON.stringify({
+        url,
+        JSON.stringify({
           model,
           max_tokens: 4096,
           messages: [{ role: "user", content: PROMPT }],
           stream: true,
         }),
-      });
-      if (response.statusCode !== 200) {
-        await response.body.dump();
-        throw new Error(`HTTP ${response.statusCode}`);
-      }
-      let done = false;
-      await forEachLine(
-        response.body as AsyncIterable<Buffer>,
-        anthropicDataLine(onText, () => {
-          done = true;
-        }),
+        { "x-api-key": "sk-ant-bench", "anthropic-version": "2023-06-01" },
       );
-      if (!done) throw new Error("truncated Anthropic stream (no message_stop)");
+      await readContents(body as AsyncIterable<Buffer>, anthropicDataLine, onText, "Anthropic");
     },
     close: () => dispatcher.close(),
   };
