@@ -133,64 +133,30 @@ export async function startAnthropicSim(options: AnthropicSimOptions = {}): Prom
       },
     ];
     let index = 0;
-    if (reply.thinking.length > 0) {
-      events.push({
-        type: "content_block_start",
-        index,
-        content_block: { type: "thinking", thinking: "" },
-      });
-      for (const part of reply.thinking)
-        events.push({
-          type: "content_block_delta",
-          index,
-          delta: { type: "thinking_delta", thinking: part },
-        });
-      events.push(
-        {
-          type: "content_block_delta",
-          index,
-          delta: { type: "signature_delta", signature: "sim" },
-        },
-        { type: "content_block_stop", index },
-      );
-      index += 1;
-    }
-    if (reply.content.length > 0) {
-      events.push({
-        type: "content_block_start",
-        index,
-        content_block: { type: "text", text: "" },
-      });
-      for (const part of reply.content)
-        events.push({
-          type: "content_block_delta",
-          index,
-          delta: { type: "text_delta", text: part },
-        });
+    /** One content block: its start, its deltas, its stop. */
+    const pushBlock = (start: Record<string, unknown>, deltas: Record<string, unknown>[]) => {
+      events.push({ type: "content_block_start", index, content_block: start });
+      for (const delta of deltas) events.push({ type: "content_block_delta", index, delta });
       events.push({ type: "content_block_stop", index });
       index += 1;
-    }
+    };
+    if (reply.thinking.length > 0)
+      pushBlock({ type: "thinking", thinking: "" }, [
+        ...reply.thinking.map((part) => ({ type: "thinking_delta", thinking: part })),
+        { type: "signature_delta", signature: "sim" },
+      ]);
+    if (reply.content.length > 0)
+      pushBlock(
+        { type: "text", text: "" },
+        reply.content.map((part) => ({ type: "text_delta", text: part })),
+      );
     if (reply.toolCall) {
       const args = JSON.stringify(reply.toolCall.arguments);
       const cut = Math.ceil(args.length / 2);
-      events.push(
-        {
-          type: "content_block_start",
-          index,
-          content_block: { type: "tool_use", id: toolUseId, name: reply.toolCall.name, input: {} },
-        },
-        {
-          type: "content_block_delta",
-          index,
-          delta: { type: "input_json_delta", partial_json: args.slice(0, cut) },
-        },
-        {
-          type: "content_block_delta",
-          index,
-          delta: { type: "input_json_delta", partial_json: args.slice(cut) },
-        },
-        { type: "content_block_stop", index },
-      );
+      pushBlock({ type: "tool_use", id: toolUseId, name: reply.toolCall.name, input: {} }, [
+        { type: "input_json_delta", partial_json: args.slice(0, cut) },
+        { type: "input_json_delta", partial_json: args.slice(cut) },
+      ]);
     }
     events.push(
       {
