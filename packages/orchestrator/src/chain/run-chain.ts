@@ -83,20 +83,14 @@ export async function* runChain(
       let pending = window.held.pending;
       let failure: unknown;
       for (;;) {
-        let result: IteratorResult<StreamChunk>;
+        let chunk: StreamChunk;
         try {
-          result = await (pending ?? attempt.next());
+          chunk = await (pending ?? attempt.next());
         } catch (error) {
-          failure = attempt.explain(error);
+          failure = error;
           break;
         }
-        attempt.arrived();
         pending = undefined;
-        if (result.done) {
-          failure = attempt.truncated();
-          break;
-        }
-        const chunk = result.value;
         if (chunk.type === "done") {
           yield await finish(request, running, chunk, recovered);
           return;
