@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { build } from "esbuild";
+import { bundleChildren } from "./bundle-children.js";
 import type {
   ChildMessage,
   Job,
@@ -46,25 +46,6 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function buildChildren(outdir: string): Promise<{ client: string; server: string }> {
-  await build({
-    entryPoints: {
-      "client-main": join(benchDir, "src/child/client-main.ts"),
-      "server-main": join(benchDir, "src/server/server-main.ts"),
-    },
-    outdir,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    sourcemap: true,
-    logLevel: "warning",
-  });
-  return { client: join(outdir, "client-main.mjs"), server: join(outdir, "server-main.mjs") };
-}
-
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -74,10 +55,17 @@ async function main(): Promise<void> {
   const config = args.quick ? QUICK : FULL;
   const startedAt = new Date();
   const outDir = join(benchDir, ".out");
-  const scripts = await buildChildren(join(outDir, "build"));
+  const scripts = await bundleChildren(
+    join(outDir, "build"),
+    {
+      "client-main": join(benchDir, "src/child/client-main.ts"),
+      "server-main": join(benchDir, "src/server/server-main.ts"),
+    },
+    { sourcemap: true },
+  );
   const profileDir = join(outDir, "profiles");
   const clients = CLIENTS.filter((c) => !args.only || args.only.includes(c.id));
-  const server = await startServer(scripts.server, args.corrupt);
+  const server = await startServer(scripts["server-main"], args.corrupt);
   const results: RunResults = {
     config,
     machine: machineInfo(),
@@ -90,7 +78,7 @@ async function main(): Promise<void> {
   };
   const run = async (label: string, job: Job, execArgv: string[] = []): Promise<ChildMessage> => {
     const start = performance.now();
-    const message = await runJob(scripts.client, job, {
+    const message = await runJob(scripts["client-main"], job, {
       execArgv,
       timeoutMs: config.childTimeoutMs,
     });
@@ -102,7 +90,7 @@ async function main(): Promise<void> {
   };
   try {
     results.speed = await runSpeedPhase({
-      script: scripts.client,
+      script: scripts["client-main"],
       clients,
       origin: server.origin,
       plan: config.speed,

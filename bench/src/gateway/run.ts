@@ -11,15 +11,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleChildren } from "../bundle-children.js";
+import { benchDir } from "../report/machine.js";
 import { createDispatcher, type StreamResult, streamOnce, type Target } from "./load.js";
 import { type ServerProcess, startServerProcess } from "./processes.js";
 import { expectedText, MODEL } from "./protocol.js";
 import { type PhaseReport, renderReport } from "./report.js";
 import { addRound, emptyTotals } from "./stats.js";
-
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 interface PhaseSpec {
   id: "sequential" | "unpaced-100" | "paced-200";
@@ -64,26 +62,6 @@ const QUICK: PhaseSpec[] = FULL.map((phase) => ({
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-async function buildChildren(outdir: string): Promise<Record<string, string>> {
-  const entries = ["guard", "upstream-main", "floor-main", "ours-main"];
-  await build({
-    entryPoints: Object.fromEntries(
-      entries.map((name) => [name, join(benchDir, "src/gateway", `${name}.ts`)]),
-    ),
-    outdir,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-    // Our gateway is the demo's own source, bundled in (apps/demo is not a bench dependency).
-    alias: { "demo-gateway": join(benchDir, "../apps/demo/src/gateway/start-gateway.ts") },
-  });
-  return Object.fromEntries(entries.map((name) => [name, join(outdir, `${name}.mjs`)]));
 }
 
 function portkeyPaths(): { script: string; version: string } {
@@ -136,7 +114,17 @@ async function main(): Promise<number> {
   );
   watchdog.unref();
 
-  const scripts = await buildChildren(join(benchDir, ".out", "gateway-build"));
+  const scripts = await bundleChildren(
+    join(benchDir, ".out", "gateway-build"),
+    Object.fromEntries(
+      ["guard", "upstream-main", "floor-main", "ours-main"].map((name) => [
+        name,
+        join(benchDir, "src/gateway", `${name}.ts`),
+      ]),
+    ),
+    // Our gateway is the demo's own source, bundled in (apps/demo is not a bench dependency).
+    { alias: { "demo-gateway": join(benchDir, "../apps/demo/src/gateway/start-gateway.ts") } },
+  );
   const guard = ["--import", scripts.guard as string];
   const portkey = portkeyPaths();
   const processes: ServerProcess[] = [];
