@@ -61,27 +61,41 @@ export function createFallbackChain(
     members: members.map((m) => ({ ref: m.ref, id: m.id, adapter: m.adapter })),
     stream: (messages: Message[], streamOptions?: StreamOptions): AsyncIterable<StreamChunk> =>
       runChain(setup, messages, streamOptions),
-    healthCheck: (healthOptions?: HealthCheckOptions) =>
-      anyHealthy(
-        members.map((m) => m.adapter),
-        healthOptions,
-      ),
-    async listModels(listOptions?: ListModelsOptions): Promise<string[]> {
-      const lists = await listModelsByAdapter(setup, listOptions);
+    ...overMembers(
+      setup,
+      members.map((m) => m.adapter),
+    ),
+    breakerStates: () => members.map((m) => ({ adapter: m.ref, state: m.breaker?.state })),
+  };
+}
+
+/**
+ * The methods a chain and a pool share over their members (`adapters`: each member as given):
+ * `healthCheck()` true when any is healthy, `listModels()` the union, `listModelsByAdapter()`,
+ * and `close()`, which stops every breaker's probing and closes every member.
+ */
+export function overMembers(
+  setup: ChainSetup,
+  adapters: readonly AIAdapter[],
+): Pick<FallbackChain, "healthCheck" | "listModels" | "listModelsByAdapter"> & {
+  close(): Promise<void>;
+} {
+  return {
+    healthCheck: (options?: HealthCheckOptions) => anyHealthy(adapters, options),
+    async listModels(options?: ListModelsOptions): Promise<string[]> {
+      const lists = await listModelsByAdapter(setup, options);
       return [...new Set(lists.flatMap((l) => l.models))];
     },
-    listModelsByAdapter: (listOptions?: ListModelsOptions) =>
-      listModelsByAdapter(setup, listOptions),
-    breakerStates: () => members.map((m) => ({ adapter: m.ref, state: m.breaker?.state })),
+    listModelsByAdapter: (options?: ListModelsOptions) => listModelsByAdapter(setup, options),
     async close(): Promise<void> {
-      for (const m of members) m.breaker?.close();
-      await Promise.all(members.map((m) => m.adapter.close?.()));
+      for (const m of setup.members) m.breaker?.close();
+      await Promise.all(adapters.map((a) => a.close?.()));
     },
   };
 }
 
 /** True as soon as one member answers healthy; false when all answered otherwise. Never rejects. */
-export function anyHealthy(
+function anyHealthy(
   adapters: readonly AIAdapter[],
   options?: HealthCheckOptions,
 ): Promise<boolean> {

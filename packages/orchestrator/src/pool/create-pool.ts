@@ -1,20 +1,13 @@
-import type {
-  AIAdapter,
-  HealthCheckOptions,
-  ListModelsOptions,
-  Message,
-  StreamChunk,
-  StreamOptions,
-} from "@x/core";
+import type { AIAdapter, ListModelsOptions, Message, StreamChunk, StreamOptions } from "@x/core";
 import { isNoLimit } from "@x/core/http";
 import { unionCapabilities } from "../capabilities.js";
 import { type Member, toMemberOptions, wireMembers } from "../chain/member.js";
 import type { ChainSetup } from "../chain/request.js";
 import { runChain } from "../chain/run-chain.js";
-import { anyHealthy } from "../create-fallback-chain.js";
+import { overMembers } from "../create-fallback-chain.js";
 import type { AdapterRef } from "../errors.js";
 import { type EventListener, emit } from "../events.js";
-import { listModelsByAdapter, type ModelsOfAdapter } from "../list-models.js";
+import type { ModelsOfAdapter } from "../list-models.js";
 import { memberIds } from "../store/member-id.js";
 import { LoadedModels } from "./loaded-models.js";
 import { orderReplicas } from "./order-replicas.js";
@@ -87,6 +80,10 @@ export function createPool(
           POOL_DEFAULTS.loadedModelsIdleMs,
         );
   let turn = 0;
+  const shared = overMembers(
+    base,
+    given.map((r) => r.adapter),
+  );
 
   /** This request's setup: the members in the strategy's order (decided when it starts). */
   function route(): ChainSetup {
@@ -121,22 +118,11 @@ export function createPool(
     stream: (messages: Message[], streamOptions?: StreamOptions): AsyncIterable<StreamChunk> => ({
       [Symbol.asyncIterator]: () => runChain(route(), messages, streamOptions),
     }),
-    healthCheck: (healthOptions?: HealthCheckOptions) =>
-      anyHealthy(
-        given.map((r) => r.adapter),
-        healthOptions,
-      ),
-    async listModels(listOptions?: ListModelsOptions): Promise<string[]> {
-      const lists = await listModelsByAdapter(base, listOptions);
-      return [...new Set(lists.flatMap((l) => l.models))];
-    },
-    listModelsByAdapter: (listOptions?: ListModelsOptions) =>
-      listModelsByAdapter(base, listOptions),
+    ...shared,
     replicaStatus: () => members.map((m, i) => statusOf(m, given[i]!.adapter, stats[i]!)),
     async close(): Promise<void> {
       loaded?.stop();
-      for (const m of members) m.breaker?.close();
-      await Promise.all(given.map((r) => r.adapter.close?.()));
+      await shared.close();
     },
   };
 }
