@@ -1,19 +1,14 @@
-import { AnthropicAdapter } from "@x/anthropic";
 import type { AIAdapter } from "@x/core";
-import { OllamaAdapter } from "@x/ollama";
-import { OpenAIAdapter } from "@x/openai";
 import {
   isPool,
   type ProviderFlags,
   providerTargets,
   type ResolvedProviders,
   resolveProviders,
-  SIM_ANTHROPIC_KEY,
-  SIM_OPENAI_KEY,
+  simulatorAdapters,
+  simulatorNotes,
+  startSimulators,
 } from "../providers/resolve-providers.js";
-import { startAnthropicSim } from "../sim/anthropic-sim.js";
-import { startOllamaSim } from "../sim/ollama-sim.js";
-import { startOpenAISim } from "../sim/openai-sim.js";
 import { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 
 /** One replica of a pool member: its adapter, the fault proxy in front of its host, the host. */
@@ -182,51 +177,28 @@ export async function resolveProxiedMembers(
       notes.push(`OpenAI-compatible server not reachable at ${targets.openai.urls.join(", ")}`);
     if (targets.anthropic) notes.push(`Anthropic not reachable at ${targets.anthropic.url}`);
   }
-  const delay = options.simTokenDelayMs ?? 25;
-  const [ollamaSim, openaiSim, anthropicSim] = await Promise.all([
-    startOllamaSim({ tokenDelayMs: delay }),
-    startOpenAISim({ tokenDelayMs: delay, apiKey: SIM_OPENAI_KEY }),
-    startAnthropicSim({ tokenDelayMs: delay, apiKey: SIM_ANTHROPIC_KEY }),
-  ]);
-  const [ollamaProxy, openaiProxy, anthropicProxy] = await Promise.all([
-    startFaultProxy({ target: ollamaSim.url, fault: faultOf(0) }),
-    startFaultProxy({ target: openaiSim.url, fault: faultOf(1) }),
-    startFaultProxy({ target: anthropicSim.url, fault: faultOf(2) }),
-  ]);
-  const members: ProxiedMember[] = [
-    {
-      adapter: new OllamaAdapter({ baseUrl: ollamaProxy.url, model: "sim-llama" }),
-      proxy: ollamaProxy,
-      target: ollamaSim.url,
-      simulated: true,
-    },
-    {
-      adapter: new OpenAIAdapter({
-        baseUrl: `${openaiProxy.url}/v1`,
-        model: "sim-gpt",
-        apiKey: SIM_OPENAI_KEY,
-      }),
-      proxy: openaiProxy,
-      target: `${openaiSim.url}/v1`,
-      simulated: true,
-    },
-    {
-      adapter: new AnthropicAdapter({
-        baseUrl: anthropicProxy.url,
-        model: "sim-claude",
-        apiKey: SIM_ANTHROPIC_KEY,
-      }),
-      proxy: anthropicProxy,
-      target: anthropicSim.url,
-      simulated: true,
-    },
-  ];
-  notes.push(
-    options.sim
-      ? "Using the built-in simulators (--sim):"
-      : "No real model server reachable: using the built-in SIMULATED servers (canned answers):",
-    `  simulated Ollama at ${ollamaSim.url}, simulated OpenAI at ${openaiSim.url}/v1, simulated Anthropic at ${anthropicSim.url} (each behind a fault proxy)`,
+  const sims = await startSimulators(options.simTokenDelayMs ?? 25);
+  const servers = [sims.ollama.url, sims.openai.url, sims.anthropic.url];
+  const proxies = await Promise.all(
+    servers.map((target, index) => startFaultProxy({ target, fault: faultOf(index) })),
   );
+  const [ollamaProxy, openaiProxy, anthropicProxy] = proxies as [
+    FaultProxy,
+    FaultProxy,
+    FaultProxy,
+  ];
+  const members: ProxiedMember[] = simulatorAdapters({
+    ollama: ollamaProxy.url,
+    openai: openaiProxy.url,
+    anthropic: anthropicProxy.url,
+  }).map((adapter, index) => ({
+    adapter,
+    proxy: proxies[index] as FaultProxy,
+    // What the adapter reaches through its proxy (the OpenAI API is under /v1).
+    target: index === 1 ? `${servers[index]}/v1` : (servers[index] as string),
+    simulated: true,
+  }));
+  notes.push(...simulatorNotes(options.sim, sims, " (each behind a fault proxy)"));
   return {
     members,
     simulated: true,
@@ -234,7 +206,7 @@ export async function resolveProxiedMembers(
     poolEvents: {},
     close: async () => {
       await closeAll(members);
-      await Promise.all([ollamaSim.close(), openaiSim.close(), anthropicSim.close()]);
+      await sims.close();
     },
   };
 }

@@ -73,7 +73,7 @@ export interface ProviderTargets {
 }
 
 /** A comma-separated URL list, trimmed, without empty entries. */
-export function splitUrls(list: string): string[] {
+function splitUrls(list: string): string[] {
   return list
     .split(",")
     .map((url) => url.trim())
@@ -256,23 +256,12 @@ export async function resolveProviders(flags: ProviderFlags): Promise<ResolvedPr
     }
   }
   const sims = await startSimulators(flags.simTokenDelayMs ?? 25);
-  notes.push(
-    flags.sim
-      ? "Using the built-in simulators (--sim):"
-      : "No real model server reachable: using the built-in SIMULATED servers (canned answers):",
-    `  simulated Ollama at ${sims.ollama.url}, simulated OpenAI at ${sims.openai.url}/v1, simulated Anthropic at ${sims.anthropic.url}`,
-  );
+  notes.push(...simulatorNotes(flags.sim, sims));
   adapters.push(
-    new OllamaAdapter({ baseUrl: sims.ollama.url, model: "sim-llama" }),
-    new OpenAIAdapter({
-      baseUrl: `${sims.openai.url}/v1`,
-      model: "sim-gpt",
-      apiKey: SIM_OPENAI_KEY,
-    }),
-    new AnthropicAdapter({
-      baseUrl: sims.anthropic.url,
-      model: "sim-claude",
-      apiKey: SIM_ANTHROPIC_KEY,
+    ...simulatorAdapters({
+      ollama: sims.ollama.url,
+      openai: sims.openai.url,
+      anthropic: sims.anthropic.url,
     }),
   );
   return {
@@ -282,7 +271,7 @@ export async function resolveProviders(flags: ProviderFlags): Promise<ResolvedPr
     poolEvents,
     close: async () => {
       await Promise.all(adapters.map((adapter) => adapter.close?.()));
-      await Promise.all([sims.ollama.close(), sims.openai.close(), sims.anthropic.close()]);
+      await sims.close();
     },
   };
 }
@@ -292,15 +281,65 @@ export const SIM_OPENAI_KEY = "sk-sim";
 /** The `x-api-key` the simulated Anthropic server wants. */
 export const SIM_ANTHROPIC_KEY = "sk-ant-sim";
 /** The Anthropic model when none is named (`--anthropic-model`, `--model`, `ANTHROPIC_MODEL`). */
-export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
+const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
 
-async function startSimulators(
-  tokenDelayMs: number,
-): Promise<{ ollama: RunningServer; openai: RunningServer; anthropic: RunningServer }> {
+/** The three built-in simulators, running on loopback. */
+export interface Simulators {
+  ollama: RunningServer;
+  openai: RunningServer;
+  anthropic: RunningServer;
+  /** Closes the three. */
+  close(): Promise<void>;
+}
+
+/** Starts the simulated Ollama, OpenAI (wants {@link SIM_OPENAI_KEY}) and Anthropic servers. */
+export async function startSimulators(tokenDelayMs: number): Promise<Simulators> {
   const [ollama, openai, anthropic] = await Promise.all([
     startOllamaSim({ tokenDelayMs }),
     startOpenAISim({ tokenDelayMs, apiKey: SIM_OPENAI_KEY }),
     startAnthropicSim({ tokenDelayMs, apiKey: SIM_ANTHROPIC_KEY }),
   ]);
-  return { ollama, openai, anthropic };
+  return {
+    ollama,
+    openai,
+    anthropic,
+    close: async () => {
+      await Promise.all([ollama.close(), openai.close(), anthropic.close()]);
+    },
+  };
+}
+
+/**
+ * The simulators' adapters, in chain order (`sim-llama`, `sim-gpt`, `sim-claude`, with the keys
+ * the simulators want), each reaching its simulator at the given root URL: the simulator's own,
+ * or a fault proxy in front of it.
+ */
+export function simulatorAdapters(roots: {
+  ollama: string;
+  openai: string;
+  anthropic: string;
+}): AIAdapter[] {
+  return [
+    new OllamaAdapter({ baseUrl: roots.ollama, model: "sim-llama" }),
+    new OpenAIAdapter({ baseUrl: `${roots.openai}/v1`, model: "sim-gpt", apiKey: SIM_OPENAI_KEY }),
+    new AnthropicAdapter({
+      baseUrl: roots.anthropic,
+      model: "sim-claude",
+      apiKey: SIM_ANTHROPIC_KEY,
+    }),
+  ];
+}
+
+/** What to print about the simulators standing in (`--sim`, or no real server answered). */
+export function simulatorNotes(
+  asked: boolean | undefined,
+  sims: Simulators,
+  suffix = "",
+): string[] {
+  return [
+    asked
+      ? "Using the built-in simulators (--sim):"
+      : "No real model server reachable: using the built-in SIMULATED servers (canned answers):",
+    `  simulated Ollama at ${sims.ollama.url}, simulated OpenAI at ${sims.openai.url}/v1, simulated Anthropic at ${sims.anthropic.url}${suffix}`,
+  ];
 }
