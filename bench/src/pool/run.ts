@@ -13,9 +13,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { OpenAIAdapter } from "@x/openai";
 import { createPool, type PoolStrategy } from "@x/orchestrator";
+import { percentile } from "../gateway/stats.js";
+import { benchDir } from "../report/machine.js";
 import { closedLoop, type RequestSample } from "./load.js";
 import { startRedis } from "./redis-process.js";
 import type { ReplicaSpec } from "./replica-main.js";
@@ -23,7 +24,6 @@ import { startReplicas } from "./replicas.js";
 import { measureStoreCost, type StoreCostRow } from "./store-cost.js";
 
 const quick = process.argv.includes("--quick");
-const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const CONCURRENCY = 200;
 const config = quick
@@ -60,13 +60,6 @@ interface StrategyRow {
   strategy: PoolStrategy;
   samples: RequestSample[];
   seconds: number;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[
-    Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  ]!;
 }
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -207,7 +200,7 @@ Sequential requests through a two-replica pool (both answer at once: 5 chunks), 
 ${storeTable(store.rows, store.redisRoundTripUs)}
 `;
 console.log(report);
-const out = quick ? join(BENCH_DIR, ".out", "POOL.quick.md") : join(BENCH_DIR, "POOL.md");
+const out = quick ? join(benchDir, ".out", "POOL.quick.md") : join(benchDir, "POOL.md");
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, report);
 console.error(`wrote ${out}`);
