@@ -13,6 +13,7 @@ import { type InstrumentOptions, type Settings, settingsOf } from "./options.js"
 import {
   type AttemptSpan,
   endAttempt,
+  endOpenAttempts,
   type RequestState,
   requestOwnedBy,
 } from "./request-state.js";
@@ -151,7 +152,7 @@ function recordChainEvent(state: RequestState, event: ChainEvent, settings: Sett
       const served = openAttempt(state, event.adapter.index);
       if (served !== undefined) endAttempt(served, "success");
       // Whatever else is open lost (a hedge): the chain has abandoned it by now.
-      for (const attempt of state.attempts) endAttempt(attempt, "abandoned");
+      endOpenAttempts(state, "abandoned");
       state.span.setAttribute(ATTR_X_CHAIN_ATTEMPTS, event.attempts);
       break;
     }
