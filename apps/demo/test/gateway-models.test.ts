@@ -27,7 +27,7 @@ async function startChain() {
     provider: "b",
     script: [...textSteps("From b."), { type: "done" }],
   });
-  server = await startGateway({ adapter: buildChain([primary, secondary]) });
+  server = await startGateway({ adapter: buildChain([primary, secondary]).adapter });
   return { url: server.url, primary, secondary };
 }
 

@@ -68,7 +68,7 @@ export async function runChat(
           out.line(formatEvent(event, style));
       };
       if (tracing.enabled) out.line(style.dim(`Tracing: ${tracing.destinations.join(", ")}`));
-      const chain = buildChain(providers.adapters, {
+      const { adapter } = buildChain(providers.adapters, {
         ...(options.noFallback ? { noFallback: true } : {}),
         tracing,
         onEvent: (event) => {
@@ -85,7 +85,7 @@ export async function runChat(
       out.line(`${style.bold("x-demo chat")} · ${route}`);
       out.line(style.dim(HELP));
       await runChatSession({
-        adapter: chain,
+        adapter,
         input,
         out,
         style,

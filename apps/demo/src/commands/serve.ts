@@ -1,9 +1,8 @@
-import type { AIAdapter } from "@x/core";
-import { createFallbackChain, type FallbackChain, type OrchestratorEvent } from "@x/orchestrator";
+import type { FallbackChain } from "@x/orchestrator";
 import type { Fault } from "../faults/fault-proxy.js";
-import { type ProxiedMember, proxiesOf, resolveProxiedMembers } from "../faults/proxied-members.js";
+import { proxiesOf, resolveProxiedMembers } from "../faults/proxied-members.js";
 import type { RunningServer } from "../http/listen.js";
-import { CHAIN_MODEL } from "../providers/build-chain.js";
+import { buildChain } from "../providers/build-chain.js";
 import { type ProviderFlags, providerSecrets } from "../providers/resolve-providers.js";
 import { createDemoTracing, type DemoTracing } from "../telemetry/demo-tracing.js";
 import { formatEvent } from "../terminal/format-event.js";
@@ -53,26 +52,6 @@ function listenProblem(error: unknown, host: string, port: number): string {
   if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
     return `cannot listen on ${host}: not an address of this machine`;
   return `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-function buildServeChain(
-  members: readonly ProxiedMember[],
-  onEvent: (event: OrchestratorEvent) => void,
-  tracing: DemoTracing,
-): { adapter: AIAdapter; chain?: FallbackChain } {
-  const [first] = members;
-  if (!first) throw new Error("No adapter to use");
-  if (members.length === 1) return { adapter: tracing.adapter(first.adapter) };
-  const chain = createFallbackChain(
-    members.map((member) =>
-      member.simulated
-        ? { adapter: member.adapter, firstChunkMs: SIMULATOR_FIRST_CHUNK_MS }
-        : member.adapter,
-    ),
-    // The gateway routes this name (and `default`) to the whole chain, a member's model to it alone.
-    { model: CHAIN_MODEL, midStream: "restart", onEvent: tracing.listener(onEvent) },
-  );
-  return { adapter: tracing.chain(chain), chain };
 }
 
 /**
@@ -129,13 +108,19 @@ async function serveUntilSignal(
       process.stderr.write(`${formatEvent(event, style)}\n`);
     monitor.onPoolEvent(index, event);
   };
-  const built = buildServeChain(
-    members,
-    (event) => {
-      process.stderr.write(`${formatEvent(event, style)}\n`);
-      monitor.onEvent(event);
+  const built = buildChain(
+    members.map((member) =>
+      member.simulated
+        ? { adapter: member.adapter, firstChunkMs: SIMULATOR_FIRST_CHUNK_MS }
+        : member.adapter,
+    ),
+    {
+      tracing,
+      onEvent: (event) => {
+        process.stderr.write(`${formatEvent(event, style)}\n`);
+        monitor.onEvent(event);
+      },
     },
-    tracing,
   );
   chain = built.chain;
   const order = members.map((member) => `${member.adapter.provider}/${member.adapter.model}`);

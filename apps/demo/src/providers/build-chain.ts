@@ -1,5 +1,10 @@
 import type { AIAdapter } from "@x/core";
-import { createFallbackChain, type OrchestratorEvent } from "@x/orchestrator";
+import {
+  type ChainMember,
+  createFallbackChain,
+  type FallbackChain,
+  type OrchestratorEvent,
+} from "@x/orchestrator";
 import type { DemoTracing } from "../telemetry/demo-tracing.js";
 
 /** How the demo combines its adapters. */
@@ -16,25 +21,29 @@ export interface BuildChainOptions {
 export const CHAIN_MODEL = "chain";
 
 /**
- * Wraps the adapters in a fallback chain named {@link CHAIN_MODEL} (a name of its own, so that a
+ * Wraps the members (adapters, or adapters with their own chain options) in a fallback chain named {@link CHAIN_MODEL} (a name of its own, so that a
  * member's model name can address that member alone through the gateway). The demo restarts
  * visibly after a mid-stream failure (`midStream: "restart"`): the reader sees a reset marker
  * and the next provider's whole answer, never a silent splice. With `tracing`, each request is a
- * span with a child span per attempt (a lone adapter: one span per request).
+ * span with a child span per attempt (a lone adapter: one span per request). Returns the adapter
+ * to use and, when there is one, the chain itself (for its `breakerStates()`).
  */
 export function buildChain(
-  adapters: readonly AIAdapter[],
+  members: readonly ChainMember[],
   options: BuildChainOptions = {},
-): AIAdapter {
-  const [first] = adapters;
+): { adapter: AIAdapter; chain?: FallbackChain } {
+  const [first] = members;
   if (!first) throw new Error("No adapter to use");
   const { tracing } = options;
-  if (options.noFallback || adapters.length === 1) return tracing ? tracing.adapter(first) : first;
+  if (options.noFallback || members.length === 1) {
+    const adapter = "adapter" in first ? first.adapter : first;
+    return { adapter: tracing ? tracing.adapter(adapter) : adapter };
+  }
   const onEvent = tracing ? tracing.listener(options.onEvent) : options.onEvent;
-  const chain = createFallbackChain([...adapters], {
+  const chain = createFallbackChain([...members], {
     model: CHAIN_MODEL,
     midStream: "restart",
     ...(onEvent ? { onEvent } : {}),
   });
-  return tracing ? tracing.chain(chain) : chain;
+  return { adapter: tracing ? tracing.chain(chain) : chain, chain };
 }
