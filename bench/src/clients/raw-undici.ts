@@ -19,13 +19,13 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 /** A line handler: `buffer[start..end)` is one line without its LF. */
-export type LineHandler = (buffer: Buffer, start: number, end: number) => void;
+type LineHandler = (buffer: Buffer, start: number, end: number) => void;
 
 /**
  * Splits bytes into LF-terminated lines, calling `line` for each complete one; only a line split
  * across two reads is copied (the rest is parsed in place).
  */
-export class ByteLines {
+class ByteLines {
   #tail: Buffer | undefined;
 
   constructor(private readonly line: LineHandler) {}
@@ -64,7 +64,7 @@ export class ByteLines {
  * An SSE line handler for single-line `data:` events: passes each delta's content to `onText`
  * and calls `onDone` at `[DONE]`.
  */
-export function sseDataLine(onText: (text: string) => void, onDone: () => void): LineHandler {
+function sseDataLine(onText: (text: string) => void, onDone: () => void): LineHandler {
   return (buffer, start, end) => {
     const stop = end > start && buffer[end - 1] === CR ? end - 1 : end;
     if (stop - start <= 5 || buffer[start] !== D) return;
@@ -223,7 +223,7 @@ interface AnthropicEvent {
  * JSON repeats its `type`), each `text_delta`'s text goes to `onText`, `message_stop` calls
  * `onDone`, and an `error` event throws.
  */
-export function anthropicDataLine(onText: (text: string) => void, onDone: () => void): LineHandler {
+function anthropicDataLine(onText: (text: string) => void, onDone: () => void): LineHandler {
   return (buffer, start, end) => {
     const stop = end > start && buffer[end - 1] === CR ? end - 1 : end;
     if (stop - start <= 5 || buffer[start] !== D) return;
