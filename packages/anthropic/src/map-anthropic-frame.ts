@@ -91,9 +91,8 @@ function parseAnthropicEvent(
  * server left open (`done` follows: {@link toDoneChunk}). `ping` and event or delta types this
  * adapter does not know yield nothing (the API adds new ones:
  * https://docs.anthropic.com/en/api/versioning). An `error` event throws `ProviderError`.
- * @internal
  */
-export function mapAnthropicEvent(
+function mapAnthropicEvent(
   event: AnthropicEvent,
   answer: AnthropicAnswer,
   context: ErrorContext,

@@ -66,9 +66,8 @@ export function mapOllamaLines(
  *
  * Throws `ProviderError` for an `{"error": ...}` line (first line or mid-stream) and
  * `OllamaProtocolError` for a frame that breaks the protocol.
- * @internal
  */
-export function mapOllamaFrame(
+function mapOllamaFrame(
   frame: OllamaChatFrame,
   answer: OllamaAnswer,
   context: ErrorContext,

@@ -125,7 +125,7 @@ function mediaType(base64: string): string {
  * An image as OpenAI's `image_url.url`: http(s) and `data:image/...;base64,` URLs as they are,
  * bare base64 as a data: URL; `undefined` for anything else (other schemes, non-base64 text).
  */
-export function toImageUrl(image: unknown): string | undefined {
+function toImageUrl(image: unknown): string | undefined {
   if (typeof image !== "string" || image === "") return undefined;
   if (/^https?:\/\//i.test(image)) return image;
   if (image.startsWith("data:")) return DATA_IMAGE_URL.test(image) ? image : undefined;
