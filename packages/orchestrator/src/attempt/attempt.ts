@@ -31,8 +31,9 @@ export interface AttemptInput {
  * One try of one member: its stream, the deadline around it and its breaker permit.
  *
  * - {@link first} waits for the first chunk; `firstChunkMs` runs until then.
- * - {@link next} asks for each later chunk; `idleMs` runs until it arrives, so it measures the
- *   member's silence while the chain waits, never the time the consumer holds a chunk.
+ * - {@link next} asks for each later chunk and {@link arrived} marks its arrival; `idleMs` runs
+ *   between the two, so it measures the member's silence while the chain waits, never the time
+ *   the consumer holds a chunk.
  * - {@link explain} turns an error after a fired limit into that limit's timeout error.
  * - The verdict is given once ({@link succeeded} / {@link failed}); {@link close} releases a
  *   permit that got none, aborts the member's request if it is still running and ends its
@@ -86,22 +87,19 @@ export class Attempt {
   }
 
   /**
-   * The next chunk after the first. Throws what the member threw (after a fired limit, that
-   * limit's timeout error), or a truncation when it ended without `done`. `idleMs` runs from this
-   * call until the member's chunk arrives, so the time the consumer then holds the chunk is never
-   * taken for a stalled member.
+   * Asks for the next chunk after the first. `idleMs` counts from this call until
+   * {@link arrived}: whoever awaits the result calls `arrived()` once it settles, so the time
+   * the consumer then holds the chunk is never taken for a stalled member. (The member's own
+   * promise, not a wrapper: one promise less per chunk.)
    */
-  async next(): Promise<StreamChunk> {
+  next(): Promise<IteratorResult<StreamChunk>> {
     this.#deadline.resume();
-    let result: IteratorResult<StreamChunk>;
-    try {
-      result = await this.#iterator.next();
-    } catch (error) {
-      throw this.explain(error);
-    }
+    return this.#iterator.next();
+  }
+
+  /** The chunk asked for by {@link next} arrived: the idle clock stops until the next `next()`. */
+  arrived(): void {
     this.#deadline.chunk();
-    if (result.done) throw this.truncated();
-    return result.value;
   }
 
   /** `error` as the chain reports it: after a fired limit, that limit's timeout error. */

@@ -15,7 +15,7 @@ export interface Held {
   /** The chunks, in order (the first included). */
   chunks: StreamChunk[];
   /** A `next()` still in flight when the time bound committed the attempt: await it next. */
-  pending: Promise<StreamChunk> | undefined;
+  pending: Promise<IteratorResult<StreamChunk>> | undefined;
 }
 
 /**
@@ -40,16 +40,18 @@ export async function holdUntilCommit(
     }
     const next = attempt.next();
     next.catch(noop); // if it is left pending and the request ends, its rejection is nobody's
-    let chunk: StreamChunk | typeof TIMED_OUT;
+    let result: IteratorResult<StreamChunk> | typeof TIMED_OUT;
     try {
-      chunk = await raceTimer(next, end === undefined ? undefined : Math.max(0, end - Date.now()));
+      result = await raceTimer(next, end === undefined ? undefined : Math.max(0, end - Date.now()));
     } catch (error) {
-      return { ok: false, error };
+      return { ok: false, error: attempt.explain(error) };
     }
-    if (chunk === TIMED_OUT) return { ok: true, held: { chunks, pending: next } };
-    chunks.push(chunk);
-    if (chunk.type === "done") return { ok: true, held: { chunks, pending: undefined } };
-    chars += sizeOf(chunk);
+    if (result === TIMED_OUT) return { ok: true, held: { chunks, pending: next } };
+    attempt.arrived();
+    if (result.done) return { ok: false, error: attempt.truncated() };
+    chunks.push(result.value);
+    if (result.value.type === "done") return { ok: true, held: { chunks, pending: undefined } };
+    chars += sizeOf(result.value);
   }
 }
 

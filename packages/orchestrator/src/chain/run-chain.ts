@@ -83,14 +83,20 @@ export async function* runChain(
       let pending = window.held.pending;
       let failure: unknown;
       for (;;) {
-        let chunk: StreamChunk;
+        let result: IteratorResult<StreamChunk>;
         try {
-          chunk = await (pending ?? attempt.next());
+          result = await (pending ?? attempt.next());
         } catch (error) {
-          failure = error;
+          failure = attempt.explain(error);
           break;
         }
+        attempt.arrived();
         pending = undefined;
+        if (result.done) {
+          failure = attempt.truncated();
+          break;
+        }
+        const chunk = result.value;
         if (chunk.type === "done") {
           yield await finish(request, running, chunk, recovered);
           return;
