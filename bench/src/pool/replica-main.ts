@@ -5,7 +5,7 @@
  * content frame after `firstMs`, then one frame every `gapMs`, then finish, usage and [DONE].
  *
  * Argument: JSON `ReplicaSpec[]`. Messages: `{ type: "listening", ports }` once listening; on
- * `{ type: "counts" }` → `{ type: "counts", served }`; on `{ type: "stop" }` it exits.
+ * `{ type: "stop" }` it exits.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -20,7 +20,6 @@ export interface ReplicaSpec {
 }
 
 const specs = JSON.parse(process.argv[2] ?? "[]") as ReplicaSpec[];
-const served = specs.map(() => 0);
 const sockets = new Set<Socket>();
 
 const base = { id: "c", object: "chat.completion.chunk", created: 1, model: "bench-model" };
@@ -85,7 +84,6 @@ async function answer(
       res.write(CONTENT);
     }
     if (!res.destroyed) res.end(END);
-    served[i]!++;
   } finally {
     slots.give();
   }
@@ -106,10 +104,7 @@ await Promise.all(servers.map((s) => once(s, "listening")));
 process.send?.({ type: "listening", ports: servers.map((s) => (s.address() as AddressInfo).port) });
 
 process.on("message", (message: { type: string }) => {
-  if (message.type === "counts") {
-    process.send?.({ type: "counts", served: [...served] });
-    served.fill(0);
-  } else if (message.type === "stop") {
+  if (message.type === "stop") {
     for (const socket of sockets) socket.destroy();
     for (const server of servers) server.close();
     process.disconnect();

@@ -5,8 +5,6 @@ import type { ReplicaSpec } from "./replica-main.js";
 /** The replica child process. */
 export interface ReplicaProcess {
   readonly urls: string[];
-  /** Answers served by each replica since the last call. */
-  counts(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -34,11 +32,6 @@ export async function startReplicas(specs: ReplicaSpec[]): Promise<ReplicaProces
   const { ports } = await next<{ ports: number[] }>(child, "listening");
   return {
     urls: ports.map((port) => `http://127.0.0.1:${port}/v1`),
-    async counts() {
-      const reply = next<{ served: number[] }>(child, "counts");
-      child.send({ type: "counts" });
-      return (await reply).served;
-    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
