@@ -2,6 +2,7 @@ import type { AIAdapter } from "@x/core";
 import { OpenAIAdapter } from "@x/openai";
 import { type BreakerStore, createMemoryStore, createPool } from "@x/orchestrator";
 import { createRedisStore } from "@x/redis";
+import { percentile } from "../gateway/stats.js";
 import { type RequestSample, timedRequest } from "./load.js";
 
 /** One store's cost, over every round. */
@@ -81,13 +82,13 @@ export async function measureStoreCost(
     }
     const rows = kinds.map((kind): StoreCostRow => {
       const { samples, cpuUs, calls } = totals.get(kind)!;
-      const us = samples.map((s) => s.totalMs * 1000).sort((a, b) => a - b);
+      const us = samples.map((s) => s.totalMs * 1000);
       return {
         store: kind,
         requests: samples.length,
         meanUs: us.reduce((a, b) => a + b, 0) / us.length,
-        p50Us: us[Math.floor(us.length * 0.5)]!,
-        p99Us: us[Math.min(us.length - 1, Math.ceil(us.length * 0.99) - 1)]!,
+        p50Us: percentile(us, 50),
+        p99Us: percentile(us, 99),
         cpuUsPerRequest: cpuUs / samples.length,
         storeCallsPerRequest: calls / samples.length,
       };
