@@ -171,33 +171,43 @@ function faultButtons(status, name, current, member, replica) {
   return faults;
 }
 
+/**
+ * A member's or a replica's box (`kind`: its class): its dot and name, then its facts with the
+ * health and breaker badges (the caller adds its own).
+ */
+function healthBox(tag, kind, item, name) {
+  const box = el(tag, kind);
+  box.dataset.index = String(item.index);
+  box.dataset.health = item.health;
+  box.dataset.breaker = item.breaker;
+  const head = el("div", `${kind}-head`);
+  head.append(
+    el("span", `dot ${item.health}`, item.health === "up" ? "●" : "○"),
+    el("span", `${kind}-name`, name),
+  );
+  const facts = el("div", "member-facts");
+  facts.append(
+    el("span", `badge health-${item.health}`, item.health),
+    el("span", `badge breaker-${item.breaker}`, BREAKER_TEXT[item.breaker] ?? item.breaker),
+  );
+  box.append(head, facts);
+  return { box, facts };
+}
+
 /** A pool member's replicas: each host's health, its own breaker, open streams, speed, faults. */
 function renderReplicas(status, member) {
   const list = el("ol", "replicas");
   list.setAttribute("aria-label", `Replicas of ${member.label}`);
   for (const replica of member.replicas) {
-    const item = el("li", "replica");
-    item.dataset.index = String(replica.index);
-    item.dataset.health = replica.health;
-    item.dataset.breaker = replica.breaker;
-    const head = el("div", "replica-head");
-    head.append(
-      el("span", `dot ${replica.health}`, replica.health === "up" ? "●" : "○"),
-      el("span", "replica-name", `replica ${replica.index + 1} · ${replica.target}`),
+    const { box: item, facts } = healthBox(
+      "li",
+      "replica",
+      replica,
+      `replica ${replica.index + 1} · ${replica.target}`,
     );
-    const facts = el("div", "member-facts");
-    facts.append(
-      el("span", `badge health-${replica.health}`, replica.health),
-      el(
-        "span",
-        `badge breaker-${replica.breaker}`,
-        BREAKER_TEXT[replica.breaker] ?? replica.breaker,
-      ),
-      el("span", "badge in-flight", `${replica.inFlight} in flight`),
-    );
+    facts.append(el("span", "badge in-flight", `${replica.inFlight} in flight`));
     if (replica.firstChunkMs !== undefined)
       facts.append(el("span", "badge ttfc", `first chunk ~${ms(replica.firstChunkMs)}`));
-    item.append(head, facts);
     if (replica.fault !== null && status.faults.length > 0)
       item.append(
         faultButtons(
@@ -217,19 +227,11 @@ function renderReplicas(status, member) {
 export function renderPanel(status, now = Date.now()) {
   const fragment = document.createDocumentFragment();
   for (const member of status.members) {
-    const box = el("section", "member");
-    box.dataset.index = String(member.index);
-    box.dataset.health = member.health;
-    box.dataset.breaker = member.breaker;
-    const head = el("div", "member-head");
-    head.append(
-      el("span", `dot ${member.health}`, member.health === "up" ? "●" : "○"),
-      el("span", "member-name", `${member.index + 1}. ${member.label}`),
-    );
-    const facts = el("div", "member-facts");
-    facts.append(
-      el("span", `badge health-${member.health}`, member.health),
-      el("span", `badge breaker-${member.breaker}`, BREAKER_TEXT[member.breaker] ?? member.breaker),
+    const { box, facts } = healthBox(
+      "section",
+      "member",
+      member,
+      `${member.index + 1}. ${member.label}`,
     );
     if (member.breaker === "open" && member.retryAt)
       facts.append(
@@ -240,8 +242,6 @@ export function renderPanel(status, now = Date.now()) {
         ),
       );
     box.append(
-      head,
-      facts,
       el("div", "member-target", `${member.simulated ? "simulator " : ""}${member.target}`),
     );
     if (member.fault !== null && status.faults.length > 0)
