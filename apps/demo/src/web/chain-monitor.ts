@@ -218,9 +218,7 @@ export class ChainMonitor {
     const maxAge = this.#options.healthMaxAgeMs ?? 2000;
     const breakers = this.#options.breakerStates?.();
     const members = this.#options.members.map((member, index): MemberStatus => {
-      const health = this.#health[index] as Health;
-      if (!health.checking && (health.checkedAt === undefined || now - health.checkedAt > maxAge))
-        health.checking = this.#check(member, health);
+      const health = this.#fresh(member, this.#health[index] as Health, now, maxAge);
       const breaker = breakers ? (breakers[index]?.state ?? "none") : "none";
       const retryAt = this.#retryAt.get(index);
       return {
@@ -254,9 +252,7 @@ export class ChainMonitor {
     const pool = member.adapter as Partial<ReplicaPool>;
     const known = typeof pool.replicaStatus === "function" ? pool.replicaStatus() : [];
     return (member.replicas ?? []).map((replica, n): ReplicaView => {
-      const health = this.#replicaHealth[index]?.[n] as Health;
-      if (!health.checking && (health.checkedAt === undefined || now - health.checkedAt > maxAge))
-        health.checking = this.#check(replica, health);
+      const health = this.#fresh(replica, this.#replicaHealth[index]?.[n] as Health, now, maxAge);
       const status = known[n];
       return {
         index: n,
@@ -279,6 +275,13 @@ export class ChainMonitor {
       ...this.#health.map((health) => health.checking),
       ...this.#replicaHealth.flat().map((health) => health.checking),
     ]);
+  }
+
+  /** `health`, after starting a check in the background when its result is older than `maxAge`. */
+  #fresh(member: { adapter: AIAdapter }, health: Health, now: number, maxAge: number): Health {
+    if (!health.checking && (health.checkedAt === undefined || now - health.checkedAt > maxAge))
+      health.checking = this.#check(member, health);
+    return health;
   }
 
   async #check(member: { adapter: AIAdapter }, health: Health): Promise<void> {
