@@ -8,6 +8,7 @@ import {
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { sendJson } from "../http/json-body.js";
 
 /**
  * How a member is broken on demand (the same names as the simulators' faults).
@@ -193,7 +194,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     if (chat && now === "http-503") {
       req.resume();
-      const body = JSON.stringify({
+      sendJson(res, 503, {
         error: {
           message: "server busy (injected by the x-demo fault proxy)",
           type: "server_error",
@@ -201,11 +202,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           code: null,
         },
       });
-      res.writeHead(503, {
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(body),
-      });
-      res.end(body);
       return;
     }
     forward(req, res, chat && now === "die-mid-stream" ? dieAfterFrames : undefined);
