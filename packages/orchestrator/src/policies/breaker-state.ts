@@ -86,16 +86,14 @@ export function admit(
   now: number,
   probing: boolean,
 ): { permit: Permit; transition: Transition } | undefined {
+  if (refuses(s, settings, now, probing)) return undefined;
   let transition: Transition;
   if (s.state === "open") {
-    if (now < s.openUntil || probing) return undefined;
     s.state = "half-open";
     s.trialStartedAt = 0;
     transition = "half-opened";
   }
   if (s.state === "half-open") {
-    if (s.trialStartedAt !== 0 && now - s.trialStartedAt < settings.trialTimeoutMs)
-      return undefined;
     s.trialStartedAt = now;
     return { permit: { kind: "trial", startedAt: now }, transition };
   }
