@@ -194,6 +194,7 @@ describe("after commit", () => {
       { role: "assistant", content: "The quick brown " },
     ]);
     const done = chunks.at(-1)!;
+    expect(done).toMatchObject({ type: "done", provider: "b" });
     if (done.type === "done") expect(getChainReport(done)?.recovered).toBe("continue");
   });
 
@@ -206,6 +207,7 @@ describe("after commit", () => {
     expect(visibleText(chunks)).toBe("A fox.");
     expect(b.calls[0]!.messages).toEqual(USER);
     const done = chunks.at(-1)!;
+    expect(done).toMatchObject({ type: "done", provider: "b" });
     if (done.type === "done") expect(getChainReport(done)?.recovered).toBe("restart");
   });
 
