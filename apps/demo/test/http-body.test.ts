@@ -106,10 +106,11 @@ describe("request bodies over the limit", () => {
     expect(next.text).toContain("Hello.");
   });
 
-  it("answers invalid JSON with 400 on both routes", async () => {
+  it("answers invalid JSON with 400 on every route", async () => {
     for (const [which, path] of [
       ["gateway", "/v1/chat/completions"],
       ["serve", "/api/chat"],
+      ["serve", "/api/faults"],
     ] as const) {
       const url = await start(which);
       const res = await post(agent as Agent, `${url}${path}`, "{not json");

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RequestBodyError } from "./json-body.js";
+import { RequestBodyError, sendJson } from "./json-body.js";
 
 /** A started loopback HTTP server. */
 export interface RunningServer {
@@ -13,8 +13,8 @@ export interface RunningServer {
 }
 
 /**
- * A request handler; may be async. A rejection answers 500, or the status of a
- * {@link RequestBodyError} (400, 413) the handler let through.
+ * A request handler; may be async. A rejection answers 500, or a {@link RequestBodyError} (400,
+ * 413) the handler let through in OpenAI's error envelope with its `code`.
  */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -31,14 +31,23 @@ export function listen(
     Promise.resolve()
       .then(() => handler(req, res))
       .catch((error: unknown) => {
-        if (!res.headersSent) {
-          const status = error instanceof RequestBodyError ? error.status : 500;
-          res.writeHead(status, { "content-type": "application/json" });
+        if (res.headersSent) {
+          res.destroy();
+        } else if (error instanceof RequestBodyError) {
+          // OpenAI's envelope, as the gateway answers it, on every route of every server.
+          sendJson(res, error.status, {
+            error: {
+              message: error.message,
+              type: "invalid_request_error",
+              param: null,
+              code: error.code,
+            },
+          });
+        } else {
+          res.writeHead(500, { "content-type": "application/json" });
           res.end(
             JSON.stringify({ error: error instanceof Error ? error.message : String(error) }),
           );
-        } else {
-          res.destroy();
         }
       });
   });

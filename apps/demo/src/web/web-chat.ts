@@ -9,7 +9,6 @@ import {
 import { redact } from "@x/core/http";
 import { DEMO_TOOLS, runDemoTool } from "../commands/demo-tools.js";
 import { abortOnClientGone, writeWithBackPressure } from "../gateway/sse-writer.js";
-import { toOpenAIError } from "../gateway/to-openai-error.js";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import type { ChainMonitor, WebChainEvent } from "./chain-monitor.js";
 
@@ -108,12 +107,9 @@ export async function handleWebChat(
   try {
     request = parsePageChatRequest(await readJsonBody(req));
   } catch (error) {
-    if (error instanceof PageRequestError) {
-      sendJson(res, 400, { error: { message: error.message, type: "invalid_request_error" } });
-      return;
-    }
-    const answer = toOpenAIError(error);
-    sendJson(res, answer.status, answer.body, answer.headers);
+    // A body over the limit or not JSON (RequestBodyError): listen() answers it.
+    if (!(error instanceof PageRequestError)) throw error;
+    sendJson(res, 400, { error: { message: error.message, type: "invalid_request_error" } });
     return;
   }
   const { signal, release } = abortOnClientGone(res);
