@@ -72,11 +72,6 @@ export class Attempt {
     return Date.now() - this.startedAt;
   }
 
-  /** Whether this try holds a half-open breaker's trial permit. */
-  get isTrial(): boolean {
-    return this.#permit?.kind === "trial";
-  }
-
   /** The first chunk. Throws what the member threw, or a truncation when it ended without one. */
   async first(): Promise<StreamChunk> {
     const result = await this.#iterator.next();
