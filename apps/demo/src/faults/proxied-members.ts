@@ -70,7 +70,7 @@ export function proxiesOf(members: readonly ProxiedMember[]): FaultProxy[] {
 }
 
 /** The URL to give an adapter so that it reaches `serverUrl` through `proxy` (path and credentials kept). */
-export function viaProxy(serverUrl: string, proxy: FaultProxy): string {
+function viaProxy(serverUrl: string, proxy: FaultProxy): string {
   const url = new URL(serverUrl);
   const local = new URL(proxy.url);
   url.protocol = local.protocol;

@@ -4,7 +4,7 @@ import type { AIAdapter } from "@x/core";
  * Model names that always mean the gateway's whole adapter (the fallback chain), besides the
  * adapter's own `model`. `default` is for clients that need some name and do not care which.
  */
-export const CHAIN_ALIASES: readonly string[] = ["default"];
+const CHAIN_ALIASES: readonly string[] = ["default"];
 
 /** A chain from `@x/orchestrator` exposes its members; any other adapter has none. */
 function membersOf(adapter: AIAdapter): readonly { adapter: AIAdapter }[] {

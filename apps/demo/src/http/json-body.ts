@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** Largest request body the demo server reads by default (10 MB). */
-export const MAX_BODY_BYTES = 10_000_000;
+const MAX_BODY_BYTES = 10_000_000;
 
 /**
  * A request body the server cannot use: over the size limit (413) or not JSON (400). Servers

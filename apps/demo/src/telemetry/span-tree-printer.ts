@@ -3,7 +3,7 @@ import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import type { Style } from "../terminal/style.js";
 
 /** Marks every line {@link SpanTreePrinter} prints, so trace lines stand apart from the rest. */
-export const TRACE_PREFIX = "[trace]";
+const TRACE_PREFIX = "[trace]";
 
 function ms(time: HrTime): number {
   return time[0] * 1e3 + time[1] / 1e6;
@@ -28,7 +28,7 @@ function shortEventName(name: string): string {
  * (who served, server, outcome, error and stage, finish reason, tokens, time to first chunk,
  * attempts, span events).
  */
-export function formatSpan(span: ReadableSpan, depth: number, style: Style): string {
+function formatSpan(span: ReadableSpan, depth: number, style: Style): string {
   const a = span.attributes;
   const parts = [`${"  ".repeat(depth)}${span.name}`, formatMs(ms(span.duration))];
   const provider = text(a["gen_ai.provider.name"]);
@@ -63,7 +63,7 @@ export function formatSpan(span: ReadableSpan, depth: number, style: Style): str
 }
 
 /** The spans of one trace as an indented tree, children under their parent in start order. */
-export function formatSpanTree(spans: readonly ReadableSpan[], style: Style): string {
+function formatSpanTree(spans: readonly ReadableSpan[], style: Style): string {
   const ids = new Set(spans.map((span) => span.spanContext().spanId));
   const children = new Map<string | undefined, ReadableSpan[]>();
   for (const span of spans) {

@@ -115,7 +115,7 @@ function errorSummary(error: unknown): WebChainEvent["error"] {
  * Turns an orchestrator event into plain JSON: the member by index and label (-1 and "" for an
  * event without one), the error as name, message and code; usage and partial output left out.
  */
-export function toWebEvent(event: OrchestratorEvent, at = Date.now()): WebChainEvent {
+function toWebEvent(event: OrchestratorEvent, at = Date.now()): WebChainEvent {
   const fields: Record<string, unknown> = { ...event };
   for (const name of ["adapter", "error", "primary", "usage", "partial"]) delete fields[name];
   const { adapter } = event;

@@ -26,7 +26,7 @@ export interface PageChatRequest {
 }
 
 /** A request body the page should never send: answered 400. */
-export class PageRequestError extends Error {
+class PageRequestError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "PageRequestError";
@@ -71,7 +71,7 @@ function parseMessage(value: unknown, index: number): Message {
 }
 
 /** Checks the page's request body (our `Message` shape plus two switches). */
-export function parsePageChatRequest(body: unknown): PageChatRequest {
+function parsePageChatRequest(body: unknown): PageChatRequest {
   if (!isObject(body) || !Array.isArray(body.messages) || body.messages.length === 0)
     throw new PageRequestError("messages must be a non-empty array");
   return {
