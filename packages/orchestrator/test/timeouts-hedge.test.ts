@@ -164,6 +164,37 @@ describe("timeouts in a chain", () => {
     expect(chunks.at(-1)).toMatchObject({ type: "done", provider: "a" });
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it("a consumer that holds the chunks a commit window's time bound released is not taken for a stalled member (the chunk on its way arrived meanwhile)", async () => {
+    vi.useFakeTimers();
+    const a = createMockAdapter({
+      provider: "a",
+      script: [
+        { type: "content", content: "first " },
+        { type: "delay", ms: 100 }, // still on its way when the 30 ms window commits
+        { type: "content", content: "second" },
+        { type: "done" },
+      ],
+    });
+    const b = createMockAdapter({ provider: "b", script: answer("fallback") });
+    const chain = createFallbackChain([a, b], {
+      timeouts: { idleMs: 300 },
+      commitAfter: { ms: 30 },
+    });
+    const iterator = chain.stream(USER)[Symbol.asyncIterator]();
+    const chunks: StreamChunk[] = [];
+    for (;;) {
+      const next = iterator.next();
+      await vi.advanceTimersByTimeAsync(700); // the consumer takes 700 ms over every chunk
+      const result = await next;
+      if (result.done) break;
+      chunks.push(result.value);
+    }
+    expect(chunks.map((c) => c.type)).not.toContain("reset");
+    expect(visibleText(chunks)).toBe("first second");
+    expect(chunks.at(-1)).toMatchObject({ type: "done", provider: "a" });
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
 
 describe("hedging", () => {

@@ -84,7 +84,8 @@ export class Attempt {
   /**
    * Asks for the next chunk after the first. `idleMs` counts from this call until
    * {@link arrived}: whoever awaits the result calls `arrived()` once it settles, so the time
-   * the consumer then holds the chunk is never taken for a stalled member. (The member's own
+   * the consumer then holds the chunk is never taken for a stalled member (a promise held across
+   * a `yield` must call it when it settles, as the commit window does). (The member's own
    * promise, not a wrapper: one promise less per chunk.)
    */
   next(): Promise<IteratorResult<StreamChunk>> {
