@@ -118,15 +118,24 @@ export async function resolveProxiedMembers(
     });
     const ollamaCount = targets.ollama.urls.length;
     const openaiCount = targets.openai?.urls.length ?? 0;
-    const found = await resolveProviders({
-      ...options,
-      ollama: proxied.slice(0, ollamaCount).join(","),
-      ...(targets.openai
-        ? { openai: proxied.slice(ollamaCount, ollamaCount + openaiCount).join(",") }
-        : {}),
-      ...(targets.anthropic ? { anthropic: proxied[ollamaCount + openaiCount] as string } : {}),
-    });
-    if (!found.simulated) {
+    const found = await resolveProviders(
+      {
+        ...options,
+        ollama: proxied.slice(0, ollamaCount).join(","),
+        ...(targets.openai
+          ? { openai: proxied.slice(ollamaCount, ollamaCount + openaiCount).join(",") }
+          : {}),
+        ...(targets.anthropic ? { anthropic: proxied[ollamaCount + openaiCount] as string } : {}),
+      },
+      { simulators: false }, // the simulators below get proxies of their own
+    );
+    // resolveProviders names the proxied URLs; the reader wants the servers.
+    for (const note of found.notes) {
+      notes.push(
+        [...byUrl].reduce((text, [from, { server }]) => text.split(from).join(server), note),
+      );
+    }
+    if (found.adapters.length > 0) {
       const hostOf = (adapter: AIAdapter) => {
         const baseUrl = (adapter as { baseUrl?: unknown }).baseUrl;
         const host = typeof baseUrl === "string" ? byUrl.get(trimSlash(baseUrl)) : undefined;
@@ -152,12 +161,6 @@ export async function resolveProxiedMembers(
       const used = proxiesOf(members);
       await Promise.all(proxies.filter((proxy) => !used.includes(proxy)).map((p) => p.close()));
       await Promise.all(used.map((proxy, index) => proxy.setFault(faultOf(index))));
-      // resolveProviders names the proxied URLs; the reader wants the servers.
-      for (const note of found.notes) {
-        notes.push(
-          [...byUrl].reduce((text, [from, { server }]) => text.split(from).join(server), note),
-        );
-      }
       notes.push(
         `Fault proxies: ${used.map((proxy) => `${proxy.target} via ${proxy.url}`).join(", ")}`,
       );
@@ -169,13 +172,8 @@ export async function resolveProxiedMembers(
         close: () => closeAll(members),
       };
     }
-    // Nothing real answered: resolveProviders started its own simulators, but without proxies.
-    await found.close();
+    // Nothing real answered (its notes said why): the simulators stand in.
     await Promise.all(proxies.map((proxy) => proxy.close()));
-    notes.push(`Ollama not reachable at ${targets.ollama.urls.join(", ")}`);
-    if (targets.openai)
-      notes.push(`OpenAI-compatible server not reachable at ${targets.openai.urls.join(", ")}`);
-    if (targets.anthropic) notes.push(`Anthropic not reachable at ${targets.anthropic.url}`);
   }
   const sims = await startSimulators(options.simTokenDelayMs ?? 25);
   const servers = [sims.ollama.url, sims.openai.url, sims.anthropic.url];

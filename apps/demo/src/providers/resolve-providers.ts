@@ -160,9 +160,13 @@ function hosts(urls: readonly string[]): string {
  * health-checking them in parallel, in that order. A provider given several URLs joins as one
  * `createPool` of every URL when at least one of them answers (the others may come back: the
  * pool's breakers deal with them). When none answers, starts the built-in Ollama, OpenAI and
- * Anthropic simulators on loopback and says so.
+ * Anthropic simulators on loopback and says so; with `simulators: false`, returns no adapters
+ * instead (the notes say what was not reachable).
  */
-export async function resolveProviders(flags: ProviderFlags): Promise<ResolvedProviders> {
+export async function resolveProviders(
+  flags: ProviderFlags,
+  options: { simulators?: boolean } = {},
+): Promise<ResolvedProviders> {
   const notes: string[] = [];
   const adapters: AIAdapter[] = [];
   const poolEvents: ResolvedProviders["poolEvents"] = {};
@@ -243,7 +247,7 @@ export async function resolveProviders(flags: ProviderFlags): Promise<ResolvedPr
       notes.push(`Anthropic not reachable at ${anthropicTarget?.url} (or the key was refused)`);
       await anthropic.close?.();
     }
-    if (adapters.length > 0) {
+    if (adapters.length > 0 || options.simulators === false) {
       return {
         adapters,
         simulated: false,
