@@ -4,7 +4,7 @@ import { type AIAdapter, collect, type StreamChunk } from "@x/core";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import { GatewayRequestError, parseOpenAIRequest } from "./parse-openai-request.js";
 import { routableModels, routeModel } from "./route-model.js";
-import { abortOnClientGone, whenDrained } from "./sse-writer.js";
+import { abortOnClientGone, writeWithBackPressure } from "./sse-writer.js";
 import {
   createChunkTranslator,
   type ResponseIdentity,
@@ -54,8 +54,7 @@ async function streamAnswer(
       let events = "";
       for (const chunk of translate(next.value)) events += `data: ${JSON.stringify(chunk)}\n\n`;
       if (next.value.type === "done") events += "data: [DONE]\n\n";
-      if (res.destroyed) return;
-      if (!res.write(events) && !(await whenDrained(res))) return;
+      if (!(await writeWithBackPressure(res, events))) return;
       next = await iterator.next();
     }
     res.end();

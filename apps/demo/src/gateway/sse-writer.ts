@@ -15,7 +15,7 @@ export function writeWithBackPressure(res: ServerResponse, text: string): Promis
  * Resolves `true` when `res` has drained after a `write()` that returned false, `false` when the
  * client went away first.
  */
-export function whenDrained(res: ServerResponse): Promise<boolean> {
+function whenDrained(res: ServerResponse): Promise<boolean> {
   return new Promise((resolve) => {
     const onDrain = () => finish(true);
     const onClose = () => finish(false);
