@@ -1,11 +1,12 @@
-import { AnthropicAdapter } from "@x/anthropic";
 import type { AIAdapter } from "@x/core";
-import { OllamaAdapter } from "@x/ollama";
-import { OpenAIAdapter } from "@x/openai";
 import { createFallbackChain } from "@x/orchestrator";
 import type { RunningServer } from "../http/listen.js";
 import { CHAIN_MODEL } from "../providers/build-chain.js";
-import { SIM_ANTHROPIC_KEY, SIM_OPENAI_KEY } from "../providers/resolve-providers.js";
+import {
+  SIM_ANTHROPIC_KEY,
+  SIM_OPENAI_KEY,
+  simulatorAdapters,
+} from "../providers/resolve-providers.js";
 import { startAnthropicSim } from "../sim/anthropic-sim.js";
 import { startOllamaSim } from "../sim/ollama-sim.js";
 import { startOpenAISim } from "../sim/openai-sim.js";
@@ -98,16 +99,10 @@ async function runOne(
     ? await startOpenAISim({ apiKey: SIM_OPENAI_KEY, fault: "http-503", ...pace })
     : undefined;
   const secondaryServer = busyServer ?? shared.openai;
-  const primary = new OllamaAdapter({ baseUrl: primaryServer.url, model: "sim-llama" });
-  const secondary = new OpenAIAdapter({
-    baseUrl: `${secondaryServer.url}/v1`,
-    model: "sim-gpt",
-    apiKey: SIM_OPENAI_KEY,
-  });
-  const third = new AnthropicAdapter({
-    baseUrl: shared.anthropic.url,
-    model: "sim-claude",
-    apiKey: SIM_ANTHROPIC_KEY,
+  const [primary, secondary, third] = simulatorAdapters({
+    ollama: primaryServer.url,
+    openai: secondaryServer.url,
+    anthropic: shared.anthropic.url,
   });
   const expected = twoDown ? third : secondary;
   const firstChunkMs = options.firstChunkMs ?? 1000;

@@ -322,7 +322,7 @@ export function simulatorAdapters(roots: {
   ollama: string;
   openai: string;
   anthropic: string;
-}): AIAdapter[] {
+}): [ollama: AIAdapter, openai: AIAdapter, anthropic: AIAdapter] {
   return [
     new OllamaAdapter({ baseUrl: roots.ollama, model: "sim-llama" }),
     new OpenAIAdapter({ baseUrl: `${roots.openai}/v1`, model: "sim-gpt", apiKey: SIM_OPENAI_KEY }),
