@@ -1,6 +1,6 @@
 import type { StreamChunk, StreamOptions, Timeouts } from "@x/core";
-import { readHttpError, SseDecoder, type SseEvent, StreamDeadline } from "@x/core/http";
-import { type Dispatcher, request } from "undici";
+import { postStream, readFrames, SseDecoder, StreamDeadline } from "@x/core/http";
+import type { Dispatcher } from "undici";
 import { AnthropicAnswer } from "./anthropic-answer.js";
 import { AnthropicProtocolError } from "./anthropic-errors.js";
 import { buildAnthropicRequest } from "./build-anthropic-request.js";
@@ -58,9 +58,11 @@ export async function* anthropicStream(
   let body: ResponseBody | undefined;
   try {
     if (deadline.reason !== undefined) throw deadline.error(context);
-    body = await send(input, chat.body, deadline.signal);
+    const { url, headers, dispatcher } = input;
+    const post = { url, headers, dispatcher, body: chat.body, signal: deadline.signal };
+    body = (await postStream(post, context)).body;
     const decoder = eventDecoder(input, answer);
-    for await (const events of readEvents(body, decoder)) {
+    for await (const events of readFrames(body, decoder)) {
       const out: StreamChunk[] = [];
       let failure: { error: unknown } | undefined;
       let ended = false;
@@ -121,33 +123,4 @@ function eventDecoder(input: AnthropicStreamInput, answer: AnthropicAnswer): Sse
 /** An error's context and `partial`: what was yielded. */
 function errorOptions(answer: AnthropicAnswer, context: ErrorContext) {
   return { ...context, partial: answer.partial() };
-}
-
-/** The body's events, one array per read, then any event the body ended without a blank line. */
-async function* readEvents(
-  body: ResponseBody,
-  decoder: SseDecoder,
-): AsyncGenerator<SseEvent[], void, undefined> {
-  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);
-  yield decoder.end();
-}
-
-/** POSTs the body; a non-2xx answer becomes its `HttpError`. Returns the streaming body. */
-async function send(
-  input: AnthropicStreamInput,
-  body: string,
-  signal: AbortSignal,
-): Promise<ResponseBody> {
-  const response = await request(input.url, {
-    method: "POST",
-    headers: input.headers,
-    body,
-    signal,
-    dispatcher: input.dispatcher,
-    // The deadline owns every time limit; undici's 300 s defaults would cut a slow model.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
-  if (response.statusCode >= 200 && response.statusCode <= 299) return response.body;
-  throw await readHttpError(response, input.context);
 }

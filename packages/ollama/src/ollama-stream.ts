@@ -1,6 +1,6 @@
 import type { StreamChunk, StreamOptions, Timeouts } from "@x/core";
-import { NdjsonDecoder, readHttpError, StreamDeadline } from "@x/core/http";
-import { type Dispatcher, request } from "undici";
+import { NdjsonDecoder, postStream, readFrames, StreamDeadline } from "@x/core/http";
+import type { Dispatcher } from "undici";
 import { buildOllamaRequest } from "./build-ollama-request.js";
 import { type ErrorContext, mapOllamaError } from "./map-ollama-error.js";
 import { mapOllamaLines, OllamaAnswer, toDoneChunk } from "./map-ollama-frame.js";
@@ -49,10 +49,12 @@ export async function* ollamaStream(
   let body: ResponseBody | undefined;
   try {
     if (deadline.reason !== undefined) throw deadline.error(context);
-    body = await send(input, chat.body, deadline.signal);
+    const { url, headers, dispatcher } = input;
+    const post = { url, headers, dispatcher, body: chat.body, signal: deadline.signal };
+    body = (await postStream(post, context)).body;
     const decoder = lineDecoder(input, answer);
     let position = 0;
-    for await (const lines of readLines(body, decoder)) {
+    for await (const lines of readFrames(body, decoder)) {
       const out: StreamChunk[] = [];
       let failure: { error: unknown } | undefined;
       let done: OllamaChatFrame | undefined;
@@ -113,33 +115,4 @@ function lineDecoder(input: OllamaStreamInput, answer: OllamaAnswer): NdjsonDeco
 
 function errorOptions(answer: OllamaAnswer, context: ErrorContext) {
   return { ...context, partial: answer.partial() };
-}
-
-/** The body's complete lines, one array per read, then the last line if it had no newline. */
-async function* readLines(
-  body: ResponseBody,
-  decoder: NdjsonDecoder,
-): AsyncGenerator<string[], void, undefined> {
-  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);
-  yield decoder.end();
-}
-
-/** POSTs the body; a non-2xx answer becomes its `HttpError`. Returns the streaming body. */
-async function send(
-  input: OllamaStreamInput,
-  body: string,
-  signal: AbortSignal,
-): Promise<ResponseBody> {
-  const response = await request(input.url, {
-    method: "POST",
-    headers: input.headers,
-    body,
-    signal,
-    dispatcher: input.dispatcher,
-    // Our deadline owns every time limit; undici's 300 s defaults would cut a cold model load.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
-  if (response.statusCode >= 200 && response.statusCode <= 299) return response.body;
-  throw await readHttpError(response, input.context);
 }

@@ -1,14 +1,14 @@
 import { AdapterError, type AdapterErrorOptions, type StreamChunk } from "@x/core";
 import {
   MAX_SUCCESS_BODY_BYTES,
+  postStream,
   readBody,
-  readHttpError,
   SseDecoder,
   type SseEvent,
   StreamDeadline,
   StreamOutput,
 } from "@x/core/http";
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import { buildOpenAIRequest, type RequestSettings } from "./build-openai-request.js";
 import { mapBodyError, mapRequestError } from "./map-openai-error.js";
 import { type MappedRead, OpenAIFrameMapper } from "./map-openai-frame.js";
@@ -98,29 +98,24 @@ async function send(
   call: OpenAIStreamCall,
   body: string,
   deadline: StreamDeadline,
-): Promise<Dispatcher.ResponseData> {
+): Promise<Dispatcher.ResponseData<unknown>> {
   if (deadline.reason !== undefined) throw deadline.error(call.errors);
-  let response: Dispatcher.ResponseData;
+  const { url, headers, dispatcher } = call;
   try {
-    response = await request(call.url, {
-      method: "POST",
-      headers: call.headers,
-      body,
-      dispatcher: call.dispatcher,
-      signal: deadline.signal,
-      // Our deadline owns time limits (llama.cpp sends headers only after prompt processing).
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    return await postStream(
+      { url, headers, dispatcher, body, signal: deadline.signal },
+      call.errors,
+      deadline,
+    );
   } catch (cause) {
+    // A non-2xx answer is already its HttpError; anything else failed before headers.
+    if (AdapterError.isInstance(cause)) throw cause;
     throw mapRequestError(cause, deadline, call.errors, call.target);
   }
-  if (response.statusCode >= 200 && response.statusCode < 300) return response;
-  throw await readHttpError(response, call.errors, deadline);
 }
 
 /** A 2xx JSON answer instead of SSE: a server or proxy that ignored `stream: true`. */
-function isJson(response: Dispatcher.ResponseData): boolean {
+function isJson(response: { headers: Dispatcher.ResponseData["headers"] }): boolean {
   const type = response.headers["content-type"];
   return typeof type === "string" && type.startsWith("application/json");
 }

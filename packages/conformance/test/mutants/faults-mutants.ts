@@ -282,12 +282,12 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         STREAM,
-        "    body = await send(input, chat.body, deadline.signal);",
+        "    body = (await postStream(post, context)).body;",
         `    const limits = new AbortController();
     deadline.signal.addEventListener("abort", () => {
       if (deadline.reason !== "aborted") limits.abort();
     });
-    body = await send(input, chat.body, limits.signal);`,
+    body = (await postStream({ ...post, signal: limits.signal }, context)).body;`,
       ),
     ],
     caughtBy: ["abort.first-byte-wait"],
@@ -334,10 +334,18 @@ export const FAULT_MUTANTS: Mutant[] = [
         "    if (body !== undefined && !body.destroyed && settled) body.destroy();",
       ),
       patch(STREAM, YIELD_DONE, "        settled = true;\n        yield done;\n        return;"),
+      patch(STREAM, "readFrames(body, decoder)", "bareFrames(body, decoder)"),
       patch(
         STREAM,
-        "  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);",
-        "  const reads = body[Symbol.asyncIterator]();\n  for (let read = await reads.next(); !read.done; read = await reads.next())\n    yield decoder.push(read.value as Uint8Array);",
+        "function eventDecoder(",
+        `async function* bareFrames(body: ResponseBody, decoder: SseDecoder) {
+  const reads = body[Symbol.asyncIterator]();
+  for (let read = await reads.next(); !read.done; read = await reads.next())
+    yield decoder.push(read.value as Uint8Array);
+  yield decoder.end();
+}
+
+function eventDecoder(`,
       ),
     ],
     caughtBy: ["abort.break"],

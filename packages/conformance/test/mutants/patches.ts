@@ -42,11 +42,15 @@ export function httpMutation(condition: string, wrong: string): Mutation[] {
     CORE_IN_STREAM,
     patch(
       STREAM,
-      "  throw await readHttpError(response, input.context);",
-      `  const error = await readHttpError(response, input.context);
-  const o = { ...input.context, status: error.status, body: error.body };
-  if (${condition}) throw ${wrong};
-  throw error;`,
+      "    body = (await postStream(post, context)).body;",
+      `    body = (
+      await postStream(post, context).catch((error: unknown) => {
+        if (!core.HttpError.isInstance(error)) throw error;
+        const o = { ...input.context, status: error.status, body: error.body };
+        if (${condition}) throw ${wrong};
+        throw error;
+      })
+    ).body;`,
     ),
   ];
 }
@@ -74,18 +78,24 @@ export function retryMutation(condition: string): Mutation[] {
 /** Decodes reads on their own (splitting multi-byte characters) when `condition` holds. */
 export function perReadDecoding(condition: string): Mutation[] {
   return [
-    patch(STREAM, "readEvents(body, decoder)", "readEvents(body, decoder, answer)"),
+    patch(STREAM, "readFrames(body, decoder)", "readEvents(body, decoder, answer)"),
     patch(
       STREAM,
-      "  decoder: SseDecoder,\n): AsyncGenerator<SseEvent[], void, undefined> {\n  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);",
-      `  decoder: SseDecoder,
+      "function eventDecoder(",
+      `async function* readEvents(
+  body: ResponseBody,
+  decoder: SseDecoder,
   answer: RefAnswer,
-): AsyncGenerator<SseEvent[], void, undefined> {
+): AsyncGenerator<ReturnType<SseDecoder["push"]>, void, undefined> {
   for await (const read of body) {
     const bytes = read as Uint8Array;
     const own = ${condition};
     yield decoder.push(own ? Buffer.from(Buffer.from(bytes).toString("utf8")) : bytes);
-  }`,
+  }
+  yield decoder.end();
+}
+
+function eventDecoder(`,
     ),
   ];
 }
@@ -106,8 +116,8 @@ export function bodyTimer(
     ),
     patch(
       STREAM,
-      "    body = await send(input, chat.body, deadline.signal);",
-      `    body = await send(input, chat.body, deadline.signal);
+      "    body = (await postStream(post, context)).body;",
+      `    body = (await postStream(post, context)).body;
     const byteMs = chat.timeouts.${limit};
     const arm = () => {
       clearTimeout(byteTimer);

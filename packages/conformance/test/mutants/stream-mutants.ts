@@ -207,12 +207,12 @@ export const STREAM_MUTANTS: Mutant[] = [
     id: "reads-ahead",
     bug: "reads the body ahead of its consumer into a queue (no back-pressure)",
     patches: [
+      patch(STREAM, "readFrames(body, decoder)", "readAhead(body, decoder)"),
       patch(
         STREAM,
-        "  decoder: SseDecoder,\n): AsyncGenerator<SseEvent[], void, undefined> {\n  for await (const bytes of body) yield decoder.push(bytes as Uint8Array);\n  yield decoder.end();\n}",
-        `  decoder: SseDecoder,
-): AsyncGenerator<SseEvent[], void, undefined> {
-  const queue: SseEvent[][] = [];
+        "function eventDecoder(",
+        `async function* readAhead(body: ResponseBody, decoder: SseDecoder) {
+  const queue: ReturnType<SseDecoder["push"]>[] = [];
   let wake: (() => void) | undefined;
   let ended = false;
   let failure: unknown;
@@ -236,7 +236,9 @@ export const STREAM_MUTANTS: Mutant[] = [
     else if (ended) return;
     else await new Promise<void>((resolve) => (wake = resolve));
   }
-}`,
+}
+
+function eventDecoder(`,
       ),
     ],
     caughtBy: ["stream.back-pressure"],
