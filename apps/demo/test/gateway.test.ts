@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { request } from "node:http";
+import { promisify } from "node:util";
 import { type AIAdapter, type StreamChunk, UnavailableError } from "@x/core";
 import { createMockAdapter, type MockStep, textSteps } from "@x/core/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -241,5 +243,44 @@ describe("OpenAI-compatible gateway", () => {
     });
     await vi.waitFor(() => expect(adapter.openStreams).toBe(0));
     expect(adapter.calls[0]?.outcome).toMatch(/aborted|cancelled/);
+  });
+
+  it("sends the first chunk at once, not after the rest of a burst is translated", async () => {
+    // Chunks that reach the gateway together (one upstream read) are translated in one tick;
+    // node:http holds that tick's writes back until it ends. The adapter below spends 300 ms
+    // before its second chunk without leaving the tick: the first must already be on its way.
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {}
+    };
+    const adapter: AIAdapter = {
+      provider: "mock",
+      model: "mock-model",
+      capabilities: {},
+      async *stream() {
+        yield { type: "content", content: "first" };
+        busy(300);
+        yield { type: "content", content: "second" };
+        yield { type: "done", finishReason: "stop", provider: "mock", model: "mock-model" };
+      },
+    } as unknown as AIAdapter;
+    const { url } = await start(adapter);
+    // The client runs in its own process, so it reads while this one is busy.
+    const client = `
+      const req = require("node:http").request(process.argv[1], { method: "POST" }, (res) => {
+        const seen = [];
+        res.on("data", (d) => seen.push([performance.now(), String(d)]));
+        res.on("end", () => process.stdout.write(JSON.stringify(seen)));
+      });
+      req.end(process.argv[2]);`;
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      "-e",
+      client,
+      `${url}/v1/chat/completions`,
+      JSON.stringify({ ...chatBody, stream: true }),
+    ]);
+    const seen = JSON.parse(stdout) as [number, string][];
+    const at = (text: string) => seen.find(([, data]) => data.includes(text))?.[0] ?? Number.NaN;
+    expect(at("second") - at("first")).toBeGreaterThan(200);
   });
 });

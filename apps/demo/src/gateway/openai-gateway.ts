@@ -48,6 +48,7 @@ async function streamAnswer(
     connection: "keep-alive",
   });
   const translate = createChunkTranslator(identity, { includeUsage });
+  let first = true;
   try {
     while (!next.done) {
       // One write per chunk received; a slow reader (write() false) slows the upstream down.
@@ -55,6 +56,13 @@ async function streamAnswer(
       for (const chunk of translate(next.value)) events += `data: ${JSON.stringify(chunk)}\n\n`;
       if (next.value.type === "done") events += "data: [DONE]\n\n";
       if (!(await writeWithBackPressure(res, events))) return;
+      if (first) {
+        // node:http corks the socket on a write until the next tick, and the chunks decoded from
+        // one upstream read all arrive within a tick: without this the first token would wait
+        // for the whole burst to be translated. Later chunks of a burst still share one write.
+        first = false;
+        res.socket?.uncork();
+      }
       next = await iterator.next();
     }
     res.end();
