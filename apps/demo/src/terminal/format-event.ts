@@ -5,7 +5,7 @@ function name(ref: AdapterRef): string {
   return `${ref.provider}/${ref.model}`;
 }
 
-/** A one-line description of an error: class name and (redacted) message. */
+/** A one-line description of an error: class name and message (our adapters keep credentials out of their messages). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
