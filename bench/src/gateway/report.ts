@@ -55,7 +55,28 @@ export function goals(phases: readonly PhaseReport[]): string[] {
       `- Added time to first chunk, sequential, p50: ours ${ms(ours)} ms, the floor's ${ms(floor)} ms: ${ms(ours - floor)} ms more (goal ≤ 0.30 ms: ${ours - floor <= 0.3 ? "met" : "missed"}).`,
     );
   }
+  const references = referenceLine(paced, sequential);
+  if (references) lines.push(references);
   return lines;
+}
+
+/** The reference targets against the floor (no goal): CPU per chunk paced, added TTFC p50 sequential. */
+function referenceLine(
+  paced: PhaseReport | undefined,
+  sequential: PhaseReport | undefined,
+): string | undefined {
+  const ids = ["floor-undici", "translate-undici"];
+  if (!ids.some((id) => paced?.totals.has(id) || sequential?.totals.has(id))) return undefined;
+  const parts = ids.map((id) => {
+    const cpu = paced
+      ? (cpuPerChunk(paced.totals.get(id)) / cpuPerChunk(paced.totals.get("floor"))).toFixed(2)
+      : "–";
+    const direct = ttfc(sequential?.totals.get("direct"), 50);
+    const added = ms(ttfc(sequential?.totals.get(id), 50) - direct);
+    const floor = ms(ttfc(sequential?.totals.get("floor"), 50) - direct);
+    return `${id} ${cpu}× the floor's CPU per chunk (paced), added TTFC p50 ${added} ms against the floor's ${floor} ms (sequential)`;
+  });
+  return `- References (not goals): ${parts.join("; ")}.`;
 }
 
 /** Renders the Markdown report. */
@@ -71,6 +92,8 @@ export function renderReport(
       `Produced by \`pnpm --filter @x/bench bench:gateway\` (bench/src/gateway/); every answer is ${info.chunksPerStream} content chunks, verified end to end.`,
     "",
     "Targets: **direct** = the fake upstream itself; **floor** = a bare node:http pass-through proxy; " +
+      "**floor-undici** (reference) = the floor with undici `request()` as its client, bytes only; " +
+      "**translate-undici** (reference) = that plus parsing and re-encoding each SSE chunk, no adapter; " +
       "**ours** = the demo's OpenAI-compatible gateway over an `@x/openai` adapter; **portkey** = the " +
       "Portkey open-source gateway (provider `openai`, custom host = the upstream). Each gateway runs " +
       "in its own process; its CPU is `process.cpuUsage()` read inside that process before and after " +

@@ -117,10 +117,14 @@ async function main(): Promise<number> {
   const scripts = await bundleChildren(
     join(benchDir, ".out", "gateway-build"),
     Object.fromEntries(
-      ["guard", "upstream-main", "floor-main", "ours-main"].map((name) => [
-        name,
-        join(benchDir, "src/gateway", `${name}.ts`),
-      ]),
+      [
+        "guard",
+        "upstream-main",
+        "floor-main",
+        "floor-undici-main",
+        "translate-undici-main",
+        "ours-main",
+      ].map((name) => [name, join(benchDir, "src/gateway", `${name}.ts`)]),
     ),
     // Our gateway is the demo's own source, bundled in (apps/demo is not a bench dependency).
     { alias: { "demo-gateway": join(benchDir, "../apps/demo/src/gateway/start-gateway.ts") } },
@@ -133,11 +137,14 @@ async function main(): Promise<number> {
     const upstream = await startServerProcess(scripts["upstream-main"] as string, {});
     processes.push(upstream);
     const env = { UPSTREAM: upstream.url };
-    const [floor, ours, portkeyGateway] = await Promise.all([
+    const [floor, floorUndici, translateUndici, ours, portkeyGateway] = await Promise.all([
       startServerProcess(scripts["floor-main"] as string, {
         execArgv: [...guard, ...profile],
         env,
       }),
+      // References: undici's transport alone, and with the least SSE re-encoding.
+      startServerProcess(scripts["floor-undici-main"] as string, { execArgv: guard, env }),
+      startServerProcess(scripts["translate-undici-main"] as string, { execArgv: guard, env }),
       startServerProcess(scripts["ours-main"] as string, { execArgv: [...guard, ...profile], env }),
       startServerProcess(portkey.script, {
         args: ["--port=0", "--headless"],
@@ -145,15 +152,29 @@ async function main(): Promise<number> {
         env: { NODE_ENV: "production", BENCH_COPY_FETCH_HEADERS: "1" },
       }),
     ]);
-    processes.push(floor, ours, portkeyGateway);
+    processes.push(floor, floorUndici, translateUndici, ours, portkeyGateway);
     const gateways = new Map<string, ServerProcess>([
       ["floor", floor],
+      ["floor-undici", floorUndici],
+      ["translate-undici", translateUndici],
       ["ours", ours],
       ["portkey", portkeyGateway],
     ]);
     const targets: Target[] = [
       { id: "direct", label: "direct (no gateway)", url: upstream.url, headers: {} },
       { id: "floor", label: "floor: node:http pass-through", url: floor.url, headers: {} },
+      {
+        id: "floor-undici",
+        label: "floor-undici (reference): undici pass-through",
+        url: floorUndici.url,
+        headers: {},
+      },
+      {
+        id: "translate-undici",
+        label: "translate-undici (reference): undici + SSE re-encode, no adapter",
+        url: translateUndici.url,
+        headers: {},
+      },
       { id: "ours", label: "ours: demo gateway + @x/openai", url: ours.url, headers: {} },
       {
         id: "portkey",
