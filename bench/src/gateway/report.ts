@@ -68,13 +68,20 @@ function referenceLine(
   const ids = ["floor-undici", "translate-undici"];
   if (!ids.some((id) => paced?.totals.has(id) || sequential?.totals.has(id))) return undefined;
   const parts = ids.map((id) => {
-    const cpu = paced
-      ? (cpuPerChunk(paced.totals.get(id)) / cpuPerChunk(paced.totals.get("floor"))).toFixed(2)
-      : "–";
-    const direct = ttfc(sequential?.totals.get("direct"), 50);
-    const added = ms(ttfc(sequential?.totals.get(id), 50) - direct);
-    const floor = ms(ttfc(sequential?.totals.get("floor"), 50) - direct);
-    return `${id} ${cpu}× the floor's CPU per chunk (paced), added TTFC p50 ${added} ms against the floor's ${floor} ms (sequential)`;
+    const figures: string[] = [];
+    if (paced) {
+      const cpu = cpuPerChunk(paced.totals.get(id)) / cpuPerChunk(paced.totals.get("floor"));
+      figures.push(`${cpu.toFixed(2)}× the floor's CPU per chunk (paced)`);
+    }
+    if (sequential) {
+      const direct = ttfc(sequential.totals.get("direct"), 50);
+      const added = ttfc(sequential.totals.get(id), 50) - direct;
+      const floor = ttfc(sequential.totals.get("floor"), 50) - direct;
+      figures.push(
+        `added TTFC p50 ${ms(added)} ms against the floor's ${ms(floor)} ms (sequential)`,
+      );
+    }
+    return `${id} ${figures.join(", ")}`;
   });
   return `- References (not goals): ${parts.join("; ")}.`;
 }
