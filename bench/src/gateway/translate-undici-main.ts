@@ -4,12 +4,7 @@
  * builds a fresh OpenAI `chat.completion.chunk` from it and writes it back, one write per
  * upstream read. Roughly the least any translating gateway must do.
  */
-import { once } from "node:events";
-import { createServer, type IncomingMessage } from "node:http";
-import { Agent, type Dispatcher, request } from "undici";
-
-const upstream = process.env.UPSTREAM ?? "";
-const dispatcher = new Agent();
+import { copyBytes, serveThroughUndici, write } from "./undici-proxy.js";
 
 /** The fields of an upstream chunk that are carried over. */
 interface UpstreamChunk {
@@ -21,12 +16,6 @@ interface UpstreamChunk {
     finish_reason?: string | null;
   }>;
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts);
 }
 
 /** The re-encoded event for one upstream `data:` payload. */
@@ -48,38 +37,20 @@ function translate(data: string): string {
   return `data: ${JSON.stringify(out)}\n\n`;
 }
 
-createServer(async (req, res) => {
-  try {
-    const body = await readBody(req);
-    const answer = await request(`${upstream}${req.url ?? "/"}`, {
-      method: (req.method ?? "GET") as Dispatcher.HttpMethod,
-      headers: { "content-type": req.headers["content-type"] ?? "application/json" },
-      body: body.length > 0 ? body : undefined,
-      dispatcher,
-    });
-    res.on("close", () => answer.body.destroy());
-    res.writeHead(answer.statusCode, {
-      "content-type": String(answer.headers["content-type"] ?? "application/octet-stream"),
-    });
-    if (!String(answer.headers["content-type"]).startsWith("text/event-stream")) {
-      // Not a stream (an error, a model list): its bytes as they are.
-      for await (const bytes of answer.body) if (!res.write(bytes)) await once(res, "drain");
-      return void res.end();
+serveThroughUndici(async (body, res, contentType) => {
+  // Not a stream (an error, a model list): its bytes as they are.
+  if (!contentType.startsWith("text/event-stream")) return copyBytes(body, res);
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const bytes of body) {
+    buffered += decoder.decode(bytes as Uint8Array, { stream: true });
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    let output = "";
+    for (const line of lines) {
+      if (line.startsWith("data: ")) output += translate(line.slice(6).trim());
     }
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const bytes of answer.body) {
-      buffered += decoder.decode(bytes as Uint8Array, { stream: true });
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      let output = "";
-      for (const line of lines) {
-        if (line.startsWith("data: ")) output += translate(line.slice(6).trim());
-      }
-      if (output !== "" && !res.write(output)) await once(res, "drain");
-    }
-    res.end();
-  } catch {
-    res.destroy();
+    if (output !== "") await write(res, output);
   }
-}).listen(0, "127.0.0.1");
+  res.end();
+});
