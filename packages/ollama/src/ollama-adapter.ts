@@ -223,7 +223,7 @@ export class OllamaAdapter implements AIAdapter {
       const response = await this.#get(path, deadline.signal);
       afterHeaders = true;
       if (response.statusCode < 200 || response.statusCode > 299) {
-        throw await readHttpError(response, context);
+        throw await readHttpError(response, context, deadline);
       }
       const { text, truncated } = await readBody(response.body, MAX_SUCCESS_BODY_BYTES);
       if (truncated) {

@@ -51,7 +51,7 @@ export async function* ollamaStream(
     if (deadline.reason !== undefined) throw deadline.error(context);
     const { url, headers, dispatcher } = input;
     const post = { url, headers, dispatcher, body: chat.body, signal: deadline.signal };
-    body = (await postStream(post, context)).body;
+    body = (await postStream(post, context, deadline)).body;
     const decoder = lineDecoder(input, answer);
     let position = 0;
     for await (const lines of readFrames(body, decoder)) {

@@ -182,4 +182,16 @@ describe("an error answer whose body is cut off", () => {
     expect(UnavailableError.isInstance(error)).toBe(false);
     expect((error as ServerError).status).toBe(503);
   });
+
+  it("that stalls past firstChunkMs is the deadline's error (the limit fired, not the server)", async () => {
+    handler = (_req, res) => {
+      res.writeHead(503, { "content-type": "application/json", "content-length": "200" });
+      res.write('{"error":"server busy, '); // and nothing more
+    };
+    const error = await run(
+      new OllamaAdapter({ baseUrl: server.url, model: "m", timeouts: { firstChunkMs: 100 } }),
+    );
+    expect(ModelLoadingTimeoutError.isInstance(error), String(error)).toBe(true);
+    expect(ServerError.isInstance(error)).toBe(false);
+  });
 });
