@@ -114,6 +114,13 @@ function ndjsonLine(onText: (text: string) => void, onDone: () => void): LineHan
 /** Makes the line handler of one wire format from its `onText` and `onDone`. */
 type LineFormat = (onText: (text: string) => void, onDone: () => void) => LineHandler;
 
+/** What a provider's request needs beyond model, messages and `stream: true`. */
+interface RequestExtras {
+  /** Extra body fields, sent after `model`. */
+  fields?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
 /**
  * A raw client: posts the bench prompt to `path` and reads the body with `read`, which must
  * throw when the stream ends without its end marker.
@@ -122,6 +129,7 @@ function rawClient(
   context: ClientContext,
   path: string,
   read: (body: AsyncIterable<Buffer>, onText: (text: string) => void) => Promise<void>,
+  extras: RequestExtras = {},
 ): BenchClient {
   const dispatcher = new Agent();
   const url = `${context.origin}${path}`;
@@ -130,7 +138,13 @@ function rawClient(
       const body = await post(
         dispatcher,
         url,
-        JSON.stringify({ model, messages: [{ role: "user", content: PROMPT }], stream: true }),
+        JSON.stringify({
+          model,
+          ...extras.fields,
+          messages: [{ role: "user", content: PROMPT }],
+          stream: true,
+        }),
+        extras.headers,
       );
       await read(body as AsyncIterable<Buffer>, onText);
     },
@@ -241,23 +255,13 @@ function anthropicDataLine(onText: (text: string) => void, onDone: () => void): 
 
 /** undici + SSE line split + JSON.parse of Anthropic's Messages stream (`POST /v1/messages`). */
 export async function createRawAnthropicClient(context: ClientContext): Promise<BenchClient> {
-  const dispatcher = new Agent();
-  const url = `${context.origin}/v1/messages`;
-  return {
-    async run(model, onText) {
-      const body = await post(
-        dispatcher,
-        url,
-        JSON.stringify({
-          model,
-          max_tokens: 4096,
-          messages: [{ role: "user", content: PROMPT }],
-          stream: true,
-        }),
-        { "x-api-key": "sk-ant-bench", "anthropic-version": "2023-06-01" },
-      );
-      await readContents(body as AsyncIterable<Buffer>, anthropicDataLine, onText, "Anthropic");
+  return rawClient(
+    context,
+    "/v1/messages",
+    (body, onText) => readContents(body, anthropicDataLine, onText, "Anthropic"),
+    {
+      fields: { max_tokens: 4096 },
+      headers: { "x-api-key": "sk-ant-bench", "anthropic-version": "2023-06-01" },
     },
-    close: () => dispatcher.close(),
-  };
+  );
 }
