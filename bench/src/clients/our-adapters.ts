@@ -31,7 +31,7 @@ export async function loadOpenAIAdapter(): Promise<AdapterConstructor> {
 }
 
 /** Loads `new AnthropicAdapter(...)` from the built `@x/anthropic`. */
-export async function loadAnthropicAdapter(): Promise<AdapterConstructor> {
+async function loadAnthropicAdapter(): Promise<AdapterConstructor> {
   return (await loadModule<{ AnthropicAdapter: AdapterConstructor }>("@x/anthropic"))
     .AnthropicAdapter;
 }
@@ -92,47 +92,48 @@ export function baseUrls(context: ClientContext): { ollama: string; openai: stri
 }
 
 /**
- * `@x/ollama` alone, (`"chain"`) inside a one-member fallback chain, or (`"forwarded"`) through
- * one forwarding async generator (the reference for the chain).
+ * One of our adapters, made by `load()`'s constructor with `init` and the model: alone,
+ * (`"chain"`) inside a one-member fallback chain, or (`"forwarded"`) through one forwarding async
+ * generator (the reference for the chain).
  */
-export async function createOurOllamaClient(
-  context: ClientContext,
-  wrap?: "chain" | "forwarded",
+async function ourClient(
+  load: () => Promise<AdapterConstructor>,
+  init: Omit<AdapterInit, "model">,
+  wrap: "chain" | "forwarded" | undefined,
 ): Promise<BenchClient> {
-  const OllamaAdapter = await loadOllamaAdapter();
+  const Adapter = await load();
   const createFallbackChain = wrap === "chain" ? await loadCreateFallbackChain() : undefined;
-  const baseUrl = baseUrls(context).ollama;
   return adapterClient((model) => {
-    const adapter = new OllamaAdapter({ baseUrl, model });
+    const adapter = new Adapter({ ...init, model });
     return createFallbackChain ? createFallbackChain([adapter]) : adapter;
   }, wrap === "forwarded");
 }
 
-/** `@x/openai` alone, in a one-member chain, or forwarded (as {@link createOurOllamaClient}). */
-export async function createOurOpenAIClient(
+/** `@x/ollama` alone, in a one-member chain, or forwarded (see {@link ourClient}). */
+export function createOurOllamaClient(
   context: ClientContext,
   wrap?: "chain" | "forwarded",
 ): Promise<BenchClient> {
-  const OpenAIAdapter = await loadOpenAIAdapter();
-  const createFallbackChain = wrap === "chain" ? await loadCreateFallbackChain() : undefined;
-  const baseUrl = baseUrls(context).openai;
-  return adapterClient((model) => {
-    const adapter = new OpenAIAdapter({ baseUrl, apiKey: "sk-bench", model });
-    return createFallbackChain ? createFallbackChain([adapter]) : adapter;
-  }, wrap === "forwarded");
+  return ourClient(loadOllamaAdapter, { baseUrl: baseUrls(context).ollama }, wrap);
+}
+
+/** `@x/openai` alone, in a one-member chain, or forwarded (see {@link ourClient}). */
+export function createOurOpenAIClient(
+  context: ClientContext,
+  wrap?: "chain" | "forwarded",
+): Promise<BenchClient> {
+  return ourClient(
+    loadOpenAIAdapter,
+    { baseUrl: baseUrls(context).openai, apiKey: "sk-bench" },
+    wrap,
+  );
 }
 
 /** `@x/anthropic` alone, or (`chain`) inside a one-member fallback chain. */
-export async function createOurAnthropicClient(
+export function createOurAnthropicClient(
   context: ClientContext,
   wrap?: "chain",
 ): Promise<BenchClient> {
-  const AnthropicAdapter = await loadAnthropicAdapter();
-  const createFallbackChain = wrap === "chain" ? await loadCreateFallbackChain() : undefined;
   // The API root without /v1, as the README (and the official SDK's baseURL) has it.
-  const baseUrl = context.origin;
-  return adapterClient((model) => {
-    const adapter = new AnthropicAdapter({ baseUrl, apiKey: "sk-ant-bench", model });
-    return createFallbackChain ? createFallbackChain([adapter]) : adapter;
-  });
+  return ourClient(loadAnthropicAdapter, { baseUrl: context.origin, apiKey: "sk-ant-bench" }, wrap);
 }
