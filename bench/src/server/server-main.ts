@@ -109,6 +109,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString("utf8");
 }
 
+/** The streaming routes and the wire format each answers in. */
+const FORMAT_OF_PATH = new Map<string, WireFormat>([
+  ["/api/chat", "ndjson"],
+  ["/v1/chat/completions", "sse"],
+  ["/v1/messages", "anthropic"],
+]);
+
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method === "GET") {
@@ -125,14 +132,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     }
     return sendJson(res, 404, { error: "not found" });
   }
-  const format: WireFormat | undefined =
-    path === "/api/chat"
-      ? "ndjson"
-      : path === "/v1/chat/completions"
-        ? "sse"
-        : path === "/v1/messages"
-          ? "anthropic"
-          : undefined;
+  const format = path === undefined ? undefined : FORMAT_OF_PATH.get(path);
   const body = await readBody(req);
   if (!format) return sendJson(res, 404, { error: "not found" });
   let model: unknown;
