@@ -206,7 +206,7 @@ export class AnthropicAdapter implements AIAdapter {
         });
         afterHeaders = true;
         if (response.statusCode < 200 || response.statusCode > 299) {
-          throw await readHttpError(response, this.#context);
+          throw await readHttpError(response, this.#context, deadline);
         }
         const list = await this.#readModelPage(response);
         ids.push(...list.ids);

@@ -60,7 +60,7 @@ export async function* anthropicStream(
     if (deadline.reason !== undefined) throw deadline.error(context);
     const { url, headers, dispatcher } = input;
     const post = { url, headers, dispatcher, body: chat.body, signal: deadline.signal };
-    body = (await postStream(post, context)).body;
+    body = (await postStream(post, context, deadline)).body;
     const decoder = eventDecoder(input, answer);
     for await (const events of readFrames(body, decoder)) {
       const out: StreamChunk[] = [];

@@ -1,8 +1,10 @@
+import type { ServerResponse } from "node:http";
 import {
   AuthenticationError,
   ContextLengthError,
   type DoneChunk,
   InvalidRequestError,
+  ModelLoadingTimeoutError,
   ProviderError,
   RateLimitError,
   ServerError,
@@ -26,7 +28,10 @@ import {
 
 type Answer = (
   request: RecordedRequest,
-) => { status: number; body: unknown; headers?: Record<string, string> } | Uint8Array;
+) =>
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  | Uint8Array
+  | ((response: ServerResponse) => void);
 
 const KEY = "sk-ant-api03-secret-key-value-0123456789";
 let server: TestServer;
@@ -36,7 +41,8 @@ const adapters: AnthropicAdapter[] = [];
 beforeAll(async () => {
   server = await startServer(async (request, response) => {
     const out = answer(request);
-    if (out instanceof Uint8Array) await writePieces(response, [out]);
+    if (typeof out === "function") out(response);
+    else if (out instanceof Uint8Array) await writePieces(response, [out]);
     else sendJson(response, out.status, out.body, out.headers);
   });
 });
@@ -362,6 +368,15 @@ describe("HTTP errors", () => {
     const { error: e } = await drain(adapter().stream(hi));
     expect(AuthenticationError.isInstance(e)).toBe(true);
     expect(`${(e as Error).message} ${(e as AuthenticationError).body}`).not.toContain(KEY);
+  });
+  it("an error body that stalls past firstChunkMs is the deadline's error, not the status's", async () => {
+    answer = () => (response) => {
+      response.writeHead(529, { "content-type": "application/json", "content-length": "200" });
+      response.write('{"type":"error",'); // and nothing more
+    };
+    const { error: e } = await drain(adapter({ timeouts: { firstChunkMs: 100 } }).stream(hi));
+    expect(ModelLoadingTimeoutError.isInstance(e), String(e)).toBe(true);
+    expect(ServerError.isInstance(e)).toBe(false);
   });
 });
 
