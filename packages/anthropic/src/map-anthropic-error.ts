@@ -22,14 +22,14 @@ export interface ErrorContext {
  */
 export function mapAnthropicError(
   cause: unknown,
-  deadline: StreamDeadline | undefined,
+  deadline: StreamDeadline,
   context: ErrorContext,
   afterHeaders: boolean,
   partial?: PartialOutput,
 ): AdapterError {
   if (AdapterError.isInstance(cause)) return cause;
   const options: AdapterErrorOptions = { ...context, cause, partial };
-  if (deadline?.reason !== undefined) return deadline.error(options);
+  if (deadline.reason !== undefined) return deadline.error(options);
   const detail = describe(cause);
   if (!afterHeaders) {
     return new AnthropicUnavailableError(
