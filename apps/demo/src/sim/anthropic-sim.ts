@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import { listen, type RunningServer } from "../http/listen.js";
-import { gone, pause, type SimOptions } from "./sim-fault.js";
+import { type SimOptions, writeFrames } from "./sim-fault.js";
 import { type SimMessage, simReply } from "./sim-reply.js";
 import { startRefusing } from "./start-refusing.js";
 
@@ -70,8 +70,6 @@ export async function startAnthropicSim(options: AnthropicSimOptions = {}): Prom
   const model = options.model ?? "sim-claude";
   const fault = options.fault ?? "none";
   if (fault === "refuse") return startRefusing(options.host);
-  const delayMs = options.tokenDelayMs ?? 0;
-  const dieAfter = options.dieAfterFrames ?? 3;
 
   const messagesRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = (await readJsonBody(req)) as MessagesBody;
@@ -171,16 +169,11 @@ export async function startAnthropicSim(options: AnthropicSimOptions = {}): Prom
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
     });
-    for (const [n, event] of events.entries()) {
-      if (gone(res)) return;
-      if (fault === "die-mid-stream" && n >= dieAfter) {
-        res.destroy(); // The connection drops with no message_stop.
-        return;
-      }
-      res.write(`event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
-      await pause(delayMs, res);
-    }
-    if (!gone(res)) res.end();
+    // die-mid-stream: the connection drops with no message_stop.
+    const frames = events.map(
+      (event) => `event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`,
+    );
+    if (await writeFrames(res, frames, fault, options)) res.end();
   };
 
   return listen(

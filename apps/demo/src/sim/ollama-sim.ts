@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import { listen, type RunningServer } from "../http/listen.js";
-import { gone, pause, type SimOptions } from "./sim-fault.js";
+import { type SimOptions, writeFrames } from "./sim-fault.js";
 import { type SimMessage, simReply } from "./sim-reply.js";
 import { startRefusing } from "./start-refusing.js";
 
@@ -30,8 +30,6 @@ export async function startOllamaSim(options: SimOptions = {}): Promise<RunningS
   const model = options.model ?? "sim-llama";
   const fault = options.fault ?? "none";
   if (fault === "refuse") return startRefusing(options.host);
-  const delayMs = options.tokenDelayMs ?? 0;
-  const dieAfter = options.dieAfterFrames ?? 3;
 
   const chat = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = (await readJsonBody(req)) as OllamaChatBody;
@@ -95,16 +93,9 @@ export async function startOllamaSim(options: SimOptions = {}): Promise<RunningS
       return;
     }
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    for (const [index, item] of frames.entries()) {
-      if (gone(res)) return;
-      if (fault === "die-mid-stream" && index >= dieAfter) {
-        res.destroy(); // The runner crashed: the connection drops with no done frame.
-        return;
-      }
-      res.write(`${JSON.stringify(item)}\n`);
-      await pause(delayMs, res);
-    }
-    if (gone(res)) return;
+    // die-mid-stream: the runner crashed, the connection drops with no done frame.
+    const lines = frames.map((item) => `${JSON.stringify(item)}\n`);
+    if (!(await writeFrames(res, lines, fault, options))) return;
     res.end(`${JSON.stringify(final())}\n`);
   };
 

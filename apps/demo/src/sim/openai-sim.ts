@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readJsonBody, sendJson } from "../http/json-body.js";
 import { listen, type RunningServer } from "../http/listen.js";
-import { gone, pause, type SimOptions } from "./sim-fault.js";
+import { type SimOptions, writeFrames } from "./sim-fault.js";
 import { type SimMessage, simReply } from "./sim-reply.js";
 import { startRefusing } from "./start-refusing.js";
 
@@ -42,8 +42,6 @@ export async function startOpenAISim(options: OpenAISimOptions = {}): Promise<Ru
   const model = options.model ?? "sim-gpt";
   const fault = options.fault ?? "none";
   if (fault === "refuse") return startRefusing(options.host);
-  const delayMs = options.tokenDelayMs ?? 0;
-  const dieAfter = options.dieAfterFrames ?? 3;
 
   const chat = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = (await readJsonBody(req)) as ChatBody;
@@ -143,16 +141,8 @@ export async function startOpenAISim(options: OpenAISimOptions = {}): Promise<Ru
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
     });
-    for (const [index, event] of events.entries()) {
-      if (gone(res)) return;
-      if (fault === "die-mid-stream" && index >= dieAfter) {
-        res.destroy();
-        return;
-      }
-      res.write(`data: ${JSON.stringify(event)}\n\n`);
-      await pause(delayMs, res);
-    }
-    if (gone(res)) return;
+    const frames = events.map((event) => `data: ${JSON.stringify(event)}\n\n`);
+    if (!(await writeFrames(res, frames, fault, options))) return;
     res.end("data: [DONE]\n\n");
   };
 

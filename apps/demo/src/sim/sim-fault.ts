@@ -39,7 +39,7 @@ export interface SimOptions {
 }
 
 /** Resolves after `ms` (0: next macrotask), or at once when the response is already closed. */
-export function pause(ms: number, res: ServerResponse): Promise<void> {
+function pause(ms: number, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     if (res.destroyed || res.writableEnded) {
       resolve();
@@ -56,6 +56,31 @@ export function pause(ms: number, res: ServerResponse): Promise<void> {
 }
 
 /** True when a simulator should stop writing (the client went away). */
-export function gone(res: ServerResponse): boolean {
+function gone(res: ServerResponse): boolean {
   return res.destroyed || res.writableEnded;
+}
+
+/**
+ * Writes a simulator's stream `frames` (already encoded), pausing `tokenDelayMs` after each. With
+ * `die-mid-stream`, resets the connection before frame `dieAfterFrames` (the server crashed: no
+ * terminal frame). Resolves `true` when every frame was written and the response is still open
+ * (the caller ends it), `false` when it stopped early.
+ */
+export async function writeFrames(
+  res: ServerResponse,
+  frames: readonly string[],
+  fault: SimFault,
+  options: Pick<SimOptions, "dieAfterFrames" | "tokenDelayMs">,
+): Promise<boolean> {
+  const dieAfter = options.dieAfterFrames ?? 3;
+  for (const [index, frame] of frames.entries()) {
+    if (gone(res)) return false;
+    if (fault === "die-mid-stream" && index >= dieAfter) {
+      res.destroy();
+      return false;
+    }
+    res.write(frame);
+    await pause(options.tokenDelayMs ?? 0, res);
+  }
+  return !gone(res);
 }
