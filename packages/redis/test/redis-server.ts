@@ -4,7 +4,6 @@ import { createServer } from "node:net";
 
 /** A `redis-server` of the test's own on a loopback port, without persistence. */
 export interface TestRedis {
-  readonly port: number;
   readonly url: string;
   /** Kills it (SIGKILL: a crash, not a shutdown). */
   kill(): Promise<void>;
@@ -21,7 +20,6 @@ export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const redis: TestRedis = {
-    port,
     url: `redis://127.0.0.1:${port}`,
     async kill() {
       const running = child;

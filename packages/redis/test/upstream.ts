@@ -9,8 +9,6 @@ export interface Upstream {
   readonly text: string;
   /** 503 for chats and health checks while true. */
   failing: boolean;
-  /** Chat requests received. */
-  chats: number;
   /** A new adapter for it (id `openai:m@<baseUrl>` in a chain). */
   adapter(): OpenAIAdapter;
   close(): Promise<void>;
@@ -23,7 +21,6 @@ export async function startUpstream(name: string): Promise<Upstream> {
   const adapters: OpenAIAdapter[] = [];
   const server: Server = createServer(async (req, res) => {
     for await (const _ of req); // the body is not needed
-    if (req.method === "POST") upstream.chats++;
     if (upstream.failing) {
       res.writeHead(503, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "overloaded" } }));
@@ -54,7 +51,6 @@ export async function startUpstream(name: string): Promise<Upstream> {
     baseUrl,
     text,
     failing: false,
-    chats: 0,
     adapter() {
       const adapter = new OpenAIAdapter({ baseUrl, model: "m", apiKey: "sk-test" });
       adapters.push(adapter);
