@@ -28,14 +28,11 @@ export class StreamOutput {
   readonly #content = new TextAccumulator();
   readonly #thinking = new TextAccumulator();
   readonly #toolCalls: ToolCall[] = [];
+  #firstAt = 0;
+  #lastAt = 0;
+  #generated = 0;
   /** `performance.now()` when the stream was created (the request's start). */
   readonly startedAt = performance.now();
-  /** When the first generated chunk arrived (`performance.now()`; 0 before). */
-  firstAt = 0;
-  /** When the last generated chunk arrived (`performance.now()`; 0 before). */
-  lastAt = 0;
-  /** Content, thinking and tool-call chunks added. */
-  generated = 0;
 
   /**
    * Records a chunk as it is yielded. Content, thinking and tool-call chunks count as generated
@@ -47,8 +44,23 @@ export class StreamOutput {
     else if (chunk.type === "thinking") this.#thinking.add(chunk.thinking);
     else if (chunk.type === "tool_calls") this.#toolCalls.push(...chunk.toolCalls);
     else return;
-    if (this.generated++ === 0) this.firstAt = arrivedAt;
-    this.lastAt = arrivedAt;
+    if (this.#generated++ === 0) this.#firstAt = arrivedAt;
+    this.#lastAt = arrivedAt;
+  }
+
+  /** When the first generated chunk arrived (`performance.now()`; 0 before). */
+  get firstAt(): number {
+    return this.#firstAt;
+  }
+
+  /** When the last generated chunk arrived (`performance.now()`; 0 before). */
+  get lastAt(): number {
+    return this.#lastAt;
+  }
+
+  /** Content, thinking and tool-call chunks added. */
+  get generated(): number {
+    return this.#generated;
   }
 
   /** The tool calls yielded so far. */
@@ -58,7 +70,7 @@ export class StreamOutput {
 
   /** Milliseconds from the start to the first generated chunk, if there was one. */
   get firstChunkMs(): number | undefined {
-    return this.generated === 0 ? undefined : Math.max(0, this.firstAt - this.startedAt);
+    return this.#generated === 0 ? undefined : Math.max(0, this.#firstAt - this.startedAt);
   }
 
   /**
