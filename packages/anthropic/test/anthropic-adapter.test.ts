@@ -315,6 +315,13 @@ describe("answers", () => {
     const { error } = await drain(adapter().stream(hi, { responseFormat: "json" }));
     expect(InvalidRequestError.isInstance(error)).toBe(true);
     expect(server.requests).toHaveLength(0);
+    const schema = { type: "object", properties: { city: { type: "string" } } };
+    await drain(
+      adapter().stream(hi, { responseFormat: { type: "json_schema", name: "c", schema } }),
+    );
+    expect(JSON.parse(server.requests[0]?.body ?? "{}").output_config).toEqual({
+      format: { type: "json_schema", schema },
+    });
   });
 });
 
