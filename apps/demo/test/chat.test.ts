@@ -1,43 +1,15 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startOllamaSim } from "../src/sim/ollama-sim.js";
-
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-
-function runCli(
-  args: string[],
-  input: string,
-  env: Record<string, string | undefined> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: Object.fromEntries(
-      Object.entries({ ...process.env, NO_COLOR: "1", ...env }).filter(
-        (entry): entry is [string, string] => entry[1] !== undefined,
-      ),
-    ),
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (part: string) => {
-    stdout += part;
-  });
-  child.stderr.setEncoding("utf8").on("data", (part: string) => {
-    stderr += part;
-  });
-  child.stdin.end(input);
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-}
+import { CLI as cli } from "./browser/serve-process.js";
+import { runCli } from "./run-cli.js";
 
 describe("chat command (piped input, simulators)", () => {
   it("answers each line, runs demo tool calls and prints the done line", async () => {
     expect(existsSync(cli), "build first: pnpm --filter @x/demo build").toBe(true);
-    const { code, stdout, stderr } = await runCli(
-      ["chat", "--sim", "--tools"],
-      "hello\nweather in Oslo?\n/exit\n",
-    );
+    const { code, stdout, stderr } = await runCli(["chat", "--sim", "--tools"], {
+      input: "hello\nweather in Oslo?\n/exit\n",
+    });
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("fallback chain: ollama/sim-llama → openai/sim-gpt");
@@ -50,7 +22,7 @@ describe("chat command (piped input, simulators)", () => {
   });
 
   it("answers an unknown /command itself; the model never sees it", async () => {
-    const { code, stdout } = await runCli(["chat", "--sim"], "/nope\nhi\n/exit\n");
+    const { code, stdout } = await runCli(["chat", "--sim"], { input: "/nope\nhi\n/exit\n" });
     expect(code).toBe(0);
     expect(stdout).toContain("unknown command /nope; /help lists the commands");
     expect(stdout.match(/You said: /g)).toHaveLength(1);
@@ -58,7 +30,7 @@ describe("chat command (piped input, simulators)", () => {
   });
 
   it("uses a single provider with --no-fallback", async () => {
-    const { code, stdout } = await runCli(["chat", "--sim", "--no-fallback"], "hi\n");
+    const { code, stdout } = await runCli(["chat", "--sim", "--no-fallback"], { input: "hi\n" });
     expect(code).toBe(0);
     expect(stdout).toContain("x-demo chat · ollama/sim-llama\n");
   });
@@ -73,11 +45,14 @@ describe("chat command (piped input, simulators)", () => {
     });
     const healthy = await startOllamaSim();
     try {
-      const { code, stdout } = await runCli(
-        ["chat", "--ollama", `${busy.url},${healthy.url}`],
-        "one\ntwo\n/exit\n",
-        { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, ANTHROPIC_API_KEY: undefined },
-      );
+      const { code, stdout } = await runCli(["chat", "--ollama", `${busy.url},${healthy.url}`], {
+        input: "one\ntwo\n/exit\n",
+        env: {
+          OPENAI_API_KEY: undefined,
+          OPENAI_BASE_URL: undefined,
+          ANTHROPIC_API_KEY: undefined,
+        },
+      });
       expect(code).toBe(0);
       expect(stdout).toContain(`Ollama pool of 2 at ${busy.url}, ${healthy.url} (model sim-llama)`);
       expect(stdout).toContain("x-demo chat · pool/sim-llama\n");

@@ -1,11 +1,9 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runScenario } from "../src/commands/scenario.js";
 import { createStyle } from "../src/terminal/style.js";
-
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+import { CLI as cli } from "./browser/serve-process.js";
+import { runCli } from "./run-cli.js";
 
 function countTimeouts(): number {
   return process.getActiveResourcesInfo().filter((name) => name === "Timeout").length;
@@ -40,20 +38,7 @@ describe("scenario", () => {
 
   it("runs as the default command without a terminal and exits 0", async () => {
     expect(existsSync(cli), "build first: pnpm --filter @x/demo build").toBe(true);
-    const child = spawn(process.execPath, [cli], {
-      stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    child.stdin.end();
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (part: string) => {
-      stdout += part;
-    });
-    child.stderr.setEncoding("utf8").on("data", (part: string) => {
-      stderr += part;
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    const { code, stdout, stderr } = await runCli([]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("x-demo scenario");
@@ -63,15 +48,7 @@ describe("scenario", () => {
 
   it("demonstrates a chosen fault (--fault http-503)", async () => {
     expect(existsSync(cli)).toBe(true);
-    const child = spawn(process.execPath, [cli, "scenario", "--fault", "http-503"], {
-      stdio: "pipe",
-    });
-    child.stdin.end();
-    let stdout = "";
-    child.stdout.setEncoding("utf8").on("data", (part: string) => {
-      stdout += part;
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    const { code, stdout } = await runCli(["scenario", "--fault", "http-503"]);
     expect(code).toBe(0);
     expect(stdout).toContain("503");
     expect(stdout).toContain("All scenarios passed: 1/1");

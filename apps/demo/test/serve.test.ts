@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { CLI as cli, startServe } from "./browser/serve-process.js";
+import { startServe } from "./browser/serve-process.js";
 import { send, sseEvents } from "./http-client.js";
+import { runCli } from "./run-cli.js";
 
 /** A streamed gateway answer: its text, who served it and the resets it announced. */
 async function gatewayAnswer(url: string) {
@@ -87,20 +87,8 @@ describe("serve command", () => {
     await once(blocker, "listening");
     const { port } = blocker.address() as { port: number };
     try {
-      const child = spawn(process.execPath, [cli, "serve", "--sim", "--port", String(port)], {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, NO_COLOR: "1" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (part: string) => {
-        stdout += part;
-      });
-      child.stderr.setEncoding("utf8").on("data", (part: string) => {
-        stderr += part;
-      });
       // The simulators and proxies it started must not keep it alive: it exits on its own.
-      const [code] = (await once(child, "close")) as [number | null];
+      const { code, stdout, stderr } = await runCli(["serve", "--sim", "--port", String(port)]);
       expect(code).toBe(1);
       expect(stdout).not.toContain("web chat:");
       const errorLines = stderr

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,34 +10,11 @@ import { runScenario } from "../src/commands/scenario.js";
 import { otlpRequested } from "../src/telemetry/demo-tracing.js";
 import { SpanTreePrinter } from "../src/telemetry/span-tree-printer.js";
 import { createStyle } from "../src/terminal/style.js";
-import { CLI as cli, startServe } from "./browser/serve-process.js";
+import { startServe } from "./browser/serve-process.js";
 import { send } from "./http-client.js";
+import { runCli } from "./run-cli.js";
 
 const plain = createStyle(false);
-
-/** Runs the built CLI to its end with `env` added; stdin closed at once. */
-async function runCli(args: string[], env: Record<string, string> = {}, input = "") {
-  const child = spawn(process.execPath, [cli, ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...withoutOtel(process.env), NO_COLOR: "1", ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (part: string) => {
-    stdout += part;
-  });
-  child.stderr.setEncoding("utf8").on("data", (part: string) => {
-    stderr += part;
-  });
-  child.stdin.end(input);
-  const [code] = (await once(child, "close")) as [number | null];
-  return { code, stdout, stderr };
-}
-
-/** The test's environment without OTEL_* variables, which would change what the CLI does. */
-function withoutOtel(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("OTEL_")));
-}
 
 /** The `[trace]` lines of an output, without the prefix. */
 function traceLines(text: string): string[] {
@@ -218,11 +194,9 @@ describe("--trace: spans printed one line each, as a tree", () => {
   });
 
   it("the built CLI: chat --trace (piped) prints one tree per answer", async () => {
-    const { code, stdout, stderr } = await runCli(
-      ["chat", "--sim", "--trace"],
-      {},
-      "hello\nagain\n/exit\n",
-    );
+    const { code, stdout, stderr } = await runCli(["chat", "--sim", "--trace"], {
+      input: "hello\nagain\n/exit\n",
+    });
     expect(code).toBe(0);
     expect(stdout).toContain("Tracing: one line per span (--trace)");
     expect(stdout.match(/\[done · /g)).toHaveLength(2);
@@ -260,7 +234,7 @@ describe("OTLP: spans sent when OTEL_EXPORTER_OTLP_ENDPOINT is set", () => {
     const collector = await startCollector();
     closers.push(collector.close);
     const { code, stdout, stderr } = await runCli(["scenario", "--fault", "refuse"], {
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url },
     });
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -292,8 +266,7 @@ describe("OTLP: spans sent when OTEL_EXPORTER_OTLP_ENDPOINT is set", () => {
     const gone = collector.url;
     await collector.close(); // nothing listens there now: connection refused
     const { code, stdout, stderr } = await runCli(["scenario", "--fault", "refuse"], {
-      OTEL_EXPORTER_OTLP_ENDPOINT: gone,
-      OTEL_EXPORTER_OTLP_TIMEOUT: "300",
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: gone, OTEL_EXPORTER_OTLP_TIMEOUT: "300" },
     });
     expect(code).toBe(0);
     expect(stdout).toContain("All scenarios passed: 1/1");
