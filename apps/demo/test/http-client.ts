@@ -53,3 +53,20 @@ export function sseEvents(text: string): SseEvent[] {
   const decoder = new SseDecoder();
   return [...decoder.push(new TextEncoder().encode(text)), ...decoder.end()];
 }
+
+/** A streamed `default` gateway answer: whether it ended with `[DONE]`, who served it, the resets it announced. */
+export async function gatewayAnswer(url: string) {
+  const res = await send(`${url}/v1/chat/completions`, "POST", {
+    model: "default",
+    stream: true,
+    messages: [{ role: "user", content: "ping" }],
+  });
+  const chunks = sseEvents(res.text)
+    .filter((e) => e.data !== "[DONE]")
+    .map((e) => JSON.parse(e.data));
+  return {
+    done: sseEvents(res.text).at(-1)?.data === "[DONE]",
+    provider: chunks.find((c) => c.x_provider)?.x_provider as string | undefined,
+    resets: chunks.filter((c) => c.x_reset).length,
+  };
+}

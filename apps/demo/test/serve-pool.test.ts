@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { startAnthropicSim } from "../src/sim/anthropic-sim.js";
 import { startOllamaSim } from "../src/sim/ollama-sim.js";
 import { startServe } from "./browser/serve-process.js";
-import { send, sseEvents } from "./http-client.js";
+import { gatewayAnswer, send, sseEvents } from "./http-client.js";
 
 /** No real provider from the environment may join the chain under test. */
 const CLEAN_ENV = {
@@ -38,23 +38,11 @@ async function webAnswer(url: string, content: string) {
   };
 }
 
-async function gatewayProvider(url: string): Promise<string | undefined> {
-  const res = await send(`${url}/v1/chat/completions`, "POST", {
-    model: "default",
-    stream: true,
-    messages: [{ role: "user", content: "ping" }],
-  });
-  const chunks = sseEvents(res.text)
-    .filter((e) => e.data !== "[DONE]")
-    .map((e) => JSON.parse(e.data));
-  return chunks.find((chunk) => chunk.x_provider)?.x_provider;
-}
-
 describe("serve: Anthropic in the chain", () => {
   it("answers through the gateway and the web chat when Ollama and OpenAI are broken", async () => {
     const served = await startServe(["--sim", "--fault", "refuse,http-503"], CLEAN_ENV);
     try {
-      expect(await gatewayProvider(served.url)).toBe("anthropic");
+      expect((await gatewayAnswer(served.url)).provider).toBe("anthropic");
       const answer = await webAnswer(served.url, "hello Claude");
       expect(answer.errors).toEqual([]);
       expect(answer.done).toMatchObject({ provider: "anthropic", model: "sim-claude" });

@@ -2,25 +2,8 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startServe } from "./browser/serve-process.js";
-import { send, sseEvents } from "./http-client.js";
+import { gatewayAnswer, send } from "./http-client.js";
 import { runCli } from "./run-cli.js";
-
-/** A streamed gateway answer: its text, who served it and the resets it announced. */
-async function gatewayAnswer(url: string) {
-  const res = await send(`${url}/v1/chat/completions`, "POST", {
-    model: "default",
-    stream: true,
-    messages: [{ role: "user", content: "ping" }],
-  });
-  const chunks = sseEvents(res.text)
-    .filter((e) => e.data !== "[DONE]")
-    .map((e) => JSON.parse(e.data));
-  return {
-    done: sseEvents(res.text).at(-1)?.data === "[DONE]",
-    provider: chunks.find((c) => c.x_provider)?.x_provider as string | undefined,
-    resets: chunks.filter((c) => c.x_reset).length,
-  };
-}
 
 describe("serve command", () => {
   it("serves the page and the gateway, and stops cleanly on SIGTERM", async () => {
