@@ -64,6 +64,16 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** The child processes' entry points in src/gateway/, bundled before the run. */
+const CHILDREN = [
+  "guard",
+  "upstream-main",
+  "floor-main",
+  "floor-undici-main",
+  "translate-undici-main",
+  "ours-main",
+] as const;
+
 function portkeyPaths(): { script: string; version: string } {
   const require = createRequire(join(benchDir, "package.json"));
   const dir = join(dirname(require.resolve("@portkey-ai/gateway/package.json")));
@@ -117,35 +127,28 @@ async function main(): Promise<number> {
   const scripts = await bundleChildren(
     join(benchDir, ".out", "gateway-build"),
     Object.fromEntries(
-      [
-        "guard",
-        "upstream-main",
-        "floor-main",
-        "floor-undici-main",
-        "translate-undici-main",
-        "ours-main",
-      ].map((name) => [name, join(benchDir, "src/gateway", `${name}.ts`)]),
-    ),
+      CHILDREN.map((name) => [name, join(benchDir, "src/gateway", `${name}.ts`)]),
+    ) as Record<(typeof CHILDREN)[number], string>,
     // Our gateway is the demo's own source, bundled in (apps/demo is not a bench dependency).
     { alias: { "demo-gateway": join(benchDir, "../apps/demo/src/gateway/start-gateway.ts") } },
   );
-  const guard = ["--import", scripts.guard as string];
+  const guard = ["--import", scripts.guard];
   const portkey = portkeyPaths();
   const processes: ServerProcess[] = [];
   const dispatchers = new Map<string, ReturnType<typeof createDispatcher>>();
   try {
-    const upstream = await startServerProcess(scripts["upstream-main"] as string, {});
+    const upstream = await startServerProcess(scripts["upstream-main"], {});
     processes.push(upstream);
     const env = { UPSTREAM: upstream.url };
     const [floor, floorUndici, translateUndici, ours, portkeyGateway] = await Promise.all([
-      startServerProcess(scripts["floor-main"] as string, {
+      startServerProcess(scripts["floor-main"], {
         execArgv: [...guard, ...profile],
         env,
       }),
       // References: undici's transport alone, and with the least SSE re-encoding.
-      startServerProcess(scripts["floor-undici-main"] as string, { execArgv: guard, env }),
-      startServerProcess(scripts["translate-undici-main"] as string, { execArgv: guard, env }),
-      startServerProcess(scripts["ours-main"] as string, { execArgv: [...guard, ...profile], env }),
+      startServerProcess(scripts["floor-undici-main"], { execArgv: guard, env }),
+      startServerProcess(scripts["translate-undici-main"], { execArgv: guard, env }),
+      startServerProcess(scripts["ours-main"], { execArgv: [...guard, ...profile], env }),
       startServerProcess(portkey.script, {
         args: ["--port=0", "--headless"],
         execArgv: guard,
