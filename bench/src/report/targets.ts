@@ -120,20 +120,21 @@ export function targetRows(results: RunResults): TargetRow[] {
     const time = summarize(row.streamMs[1]).median / summarize(row.streamMs[0]).median;
     const cpu = summarize(row.streamCpuMs[1]).median / summarize(row.streamCpuMs[0]).median;
     const measured = `time ${ratio(time)}; client CPU ${ratio(cpu)} (N=${fmt(row.streamN)}, ×${row.streamMs[0].length} each)`;
-    if (row.candidate.endsWith("-generator")) {
+    const kind = pairKind(row);
+    if (kind === "generator") {
       rows.push({
         target: `(reference) ${row.candidate}: raw + one async-generator yield per frame (paired, one process)`,
         measured,
         verdict: verdict(true),
       });
-    } else if (row.base.startsWith("raw-")) {
+    } else if (kind === "adapter") {
       // DESIGN §7's adapter guard, measured where run-to-run noise cancels out.
       rows.push({
         target: `${row.candidate} within 1.25× of ${row.base} (paired, one process)`,
         measured,
         verdict: verdict(time <= 1.25) + (time > 1.25 && cpu <= 1.25 ? " (met on CPU)" : ""),
       });
-    } else if (isReferencePair(row)) {
+    } else if (kind === "forwarded") {
       rows.push({
         target: `(reference) ${row.candidate}: one forwarding async generator around ${row.base} (paired, one process)`,
         measured,
@@ -178,7 +179,7 @@ export function targetRows(results: RunResults): TargetRow[] {
     });
   }
   for (const row of paired) {
-    if (isReferencePair(row) || row.base.startsWith("raw-")) continue;
+    if (pairKind(row) !== "chain") continue;
     const fa = summarize(row.firstUs[0]).median;
     const fc = summarize(row.firstUs[1]).median;
     rows.push({
@@ -234,7 +235,16 @@ export function targetRows(results: RunResults): TargetRow[] {
   return rows;
 }
 
-/** A paired row that measures a reference wrapper (`*-forwarded`), not a target. */
-function isReferencePair(row: { candidate: string }): boolean {
-  return row.candidate.endsWith("-forwarded");
+/**
+ * What a paired row measures: raw undici against itself plus one generator yield per frame
+ * (reference), an adapter against its raw bound, an adapter against itself behind one
+ * forwarding generator (reference), or a one-member chain against its member.
+ */
+function pairKind(row: {
+  base: string;
+  candidate: string;
+}): "generator" | "adapter" | "forwarded" | "chain" {
+  if (row.candidate.endsWith("-generator")) return "generator";
+  if (row.base.startsWith("raw-")) return "adapter";
+  return row.candidate.endsWith("-forwarded") ? "forwarded" : "chain";
 }
