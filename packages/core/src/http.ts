@@ -19,6 +19,7 @@ export type { CheckedStreamInput, StreamInputContext } from "./http/check-stream
 export { checkStreamInput, invalidRequest } from "./http/check-stream-input.js";
 export type { ResolvedBaseUrl } from "./http/credentials.js";
 export { buildHeaders, collectSecrets, resolveBaseUrl } from "./http/credentials.js";
+export { measuredTokensPerSec } from "./http/measured-rate.js";
 export type { FrameDecoder, StreamDispatcher, StreamPost } from "./http/post-stream.js";
 export { postStream, readFrames } from "./http/post-stream.js";
 export type { BodyLike, BodyText } from "./http/read-body.js";

@@ -78,6 +78,7 @@ describe("public runtime API", () => {
       "hasBrand",
       "invalidRequest",
       "isNoLimit",
+      "measuredTokensPerSec",
       "mergeTimeouts",
       "parseErrorBody",
       "parseRetryAfter",
