@@ -7,7 +7,7 @@ import {
   type ToolCall,
   type Usage,
 } from "@x/core";
-import { parseToolArguments, type SseEvent } from "@x/core/http";
+import { measuredTokensPerSec, parseToolArguments, type SseEvent } from "@x/core/http";
 import type { AnthropicAnswer, OpenBlock } from "./anthropic-answer.js";
 import { AnthropicProtocolError } from "./anthropic-errors.js";
 import type { AnthropicEvent, AnthropicUsage } from "./anthropic-wire.js";
@@ -306,7 +306,8 @@ export function toDoneChunk(answer: AnthropicAnswer, context: ErrorContext): Don
   };
   const usage = toUsage(answer.usage);
   if (usage !== undefined) done.usage = usage;
-  const rate = tokensPerSec(answer, usage?.outputTokens);
+  // The API reports no generation time: measured from the chunks' arrivals.
+  const rate = measuredTokensPerSec(answer, usage?.outputTokens);
   if (rate !== undefined) done.tokensPerSec = rate;
   if (answer.cut.length > 0) done.incompleteToolCalls = answer.cut.slice();
   return done;
@@ -341,23 +342,6 @@ function toUsage(wire: AnthropicUsage): Usage | undefined {
     usage.totalTokens = usage.inputTokens + output;
   }
   return usage;
-}
-
-/**
- * The API reports no generation time: measured between the reads that brought the first and the
- * last chunk (the first chunk's token is not part of that interval, so one token less); when
- * everything came in one read, over the whole request.
- */
-function tokensPerSec(
-  answer: AnthropicAnswer,
-  outputTokens: number | undefined,
-): number | undefined {
-  const tokens = outputTokens ?? answer.generated;
-  if (answer.generated === 0 || tokens <= 0) return undefined;
-  const interval = answer.lastAt - answer.firstAt;
-  if (interval > 0 && tokens > 1) return ((tokens - 1) * 1000) / interval;
-  const whole = answer.lastAt - answer.startedAt;
-  return whole > 0 ? (tokens * 1000) / whole : undefined;
 }
 
 /** A `content` chunk for non-empty text. */

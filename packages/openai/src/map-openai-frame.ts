@@ -6,7 +6,7 @@ import type {
   Timings,
 } from "@x/core";
 import { ProviderError } from "@x/core";
-import type { SseEvent, StreamOutput } from "@x/core/http";
+import { measuredTokensPerSec, type SseEvent, type StreamOutput } from "@x/core/http";
 import { isObject, mapFinishReason, mapUsage, num } from "./map-openai-fields.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 import { ToolCallAccumulator } from "./tool-call-accumulator.js";
@@ -298,21 +298,13 @@ export class OpenAIFrameMapper {
   }
 
   /**
-   * llama.cpp's `predicted_per_second`; else measured between the arrival of the first and the
-   * last generated chunk the stream yielded (the first chunk's token is not part of that
-   * interval, so one token less; without usage, each chunk counts as one token); when every
-   * token came in one read, over the whole request, the only interval there is.
+   * llama.cpp's `predicted_per_second`; else measured from the chunks the stream yielded (core's
+   * `measuredTokensPerSec`: first to last arrival; without usage, each chunk is one token).
    */
   #tokensPerSec(outputTokens: number | undefined): number | undefined {
     const server = this.#timings ? num(this.#timings.predicted_per_second) : undefined;
     if (server !== undefined && server > 0) return server;
-    const { generated, firstAt, lastAt, startedAt } = this.#output;
-    const tokens = outputTokens ?? generated;
-    if (generated === 0 || tokens <= 0) return undefined;
-    const interval = lastAt - firstAt;
-    if (interval > 0 && tokens > 1) return ((tokens - 1) * 1000) / interval;
-    const whole = lastAt - startedAt;
-    return whole > 0 ? (tokens * 1000) / whole : undefined;
+    return measuredTokensPerSec(this.#output, outputTokens);
   }
 
   /** `event: error` (gateways) and old llama.cpp's `error:` field: the data is the error. */
