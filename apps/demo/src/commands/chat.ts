@@ -4,7 +4,7 @@ import {
   providerSecrets,
   resolveProviders,
 } from "../providers/resolve-providers.js";
-import { createDemoTracing } from "../telemetry/demo-tracing.js";
+import { createDemoTracing, printTraceBeside } from "../telemetry/demo-tracing.js";
 import { createChatInput, type InputStream } from "../terminal/chat-input.js";
 import { HELP, runChatSession } from "../terminal/chat-session.js";
 import { formatEvent } from "../terminal/format-event.js";
@@ -43,18 +43,8 @@ export async function runChat(
 ): Promise<void> {
   const style = createStyle(wantsColor(streams.output));
   const out = new LineWriter(streams.output);
-  const traceOut = streams.trace ?? process.stderr;
   const tracing = createDemoTracing({
-    ...(options.trace
-      ? {
-          // The answer's line is ended first, so that a trace never lands inside it.
-          print: (text: string) => {
-            out.endLine();
-            traceOut.write(text);
-          },
-          style: createStyle(wantsColor(traceOut)),
-        }
-      : {}),
+    ...(options.trace ? printTraceBeside(out, streams.trace ?? process.stderr) : {}),
     secrets: providerSecrets(options),
   });
   try {

@@ -11,11 +11,15 @@ import { startAnthropicSim } from "../sim/anthropic-sim.js";
 import { startOllamaSim } from "../sim/ollama-sim.js";
 import { startOpenAISim } from "../sim/openai-sim.js";
 import type { SimFault } from "../sim/sim-fault.js";
-import { createDemoTracing, type DemoTracing } from "../telemetry/demo-tracing.js";
+import {
+  createDemoTracing,
+  type DemoTracing,
+  printTraceBeside,
+} from "../telemetry/demo-tracing.js";
 import { describeError, formatEvent } from "../terminal/format-event.js";
 import { LineWriter, type Output } from "../terminal/line-writer.js";
 import { renderStream } from "../terminal/render-stream.js";
-import { createStyle, type Style, wantsColor } from "../terminal/style.js";
+import type { Style } from "../terminal/style.js";
 
 /** The failures the scenario can inject into the primary. */
 export type ScenarioFault =
@@ -172,19 +176,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const faults = options.faults ?? SCENARIO_FAULTS;
   const { style } = options;
   const out = new LineWriter(options.out);
-  const traceOut = options.trace;
-  const tracing = createDemoTracing(
-    traceOut
-      ? {
-          // The answer's line is ended first, so that a trace never lands inside it.
-          print: (text) => {
-            out.endLine();
-            traceOut.write(text);
-          },
-          style: createStyle(wantsColor(traceOut)),
-        }
-      : {},
-  );
+  const tracing = createDemoTracing(options.trace ? printTraceBeside(out, options.trace) : {});
   out.write(
     `${style.bold("x-demo scenario")}: a fallback chain surviving failures, using built-in SIMULATED servers on 127.0.0.1\n`,
   );

@@ -11,7 +11,8 @@ import type { AIAdapter } from "@x/core";
 import { redact } from "@x/core/http";
 import type { FallbackChain, OrchestratorEvent } from "@x/orchestrator";
 import { createChainTracing, type InstrumentOptions, instrument } from "@x/otel";
-import { createStyle, type Style } from "../terminal/style.js";
+import type { LineWriter, Output } from "../terminal/line-writer.js";
+import { createStyle, type Style, wantsColor } from "../terminal/style.js";
 import { SpanTreePrinter } from "./span-tree-printer.js";
 
 type Env = Record<string, string | undefined>;
@@ -33,6 +34,23 @@ export interface DemoTracingOptions {
   secrets?: readonly string[];
   /** Told, once, when an OTLP export fails. Default: a line on stderr. */
   warn?: (text: string) => void;
+}
+
+/**
+ * `--trace` printing for a command whose answer `out` writes: each tree goes to `to`, styled for
+ * it, after `out` has ended its line, so that a trace never lands inside the answer.
+ */
+export function printTraceBeside(
+  out: LineWriter,
+  to: Output,
+): Required<Pick<DemoTracingOptions, "print" | "style">> {
+  return {
+    print: (text) => {
+      out.endLine();
+      to.write(text);
+    },
+    style: createStyle(wantsColor(to)),
+  };
 }
 
 /**
