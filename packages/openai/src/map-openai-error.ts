@@ -1,6 +1,5 @@
-import { AdapterError, type AdapterErrorOptions, type HttpError } from "@x/core";
-import { createHttpError, type StreamDeadline } from "@x/core/http";
-import type { Dispatcher } from "undici";
+import { AdapterError, type AdapterErrorOptions } from "@x/core";
+import type { StreamDeadline } from "@x/core/http";
 import { OpenAIProtocolError, OpenAIUnavailableError } from "./openai-errors.js";
 
 /**
@@ -38,23 +37,6 @@ export function mapBodyError(
     `${options.provider}: stream broke off mid-answer: ${describe(cause)}`,
     { ...options, cause, reason: "truncated" },
   );
-}
-
-/** Status, headers and body text of a non-2xx answer → the matching `HttpError` subclass. */
-export function mapHttpError(
-  status: number,
-  headers: Dispatcher.ResponseData["headers"],
-  body: string,
-  options: AdapterErrorOptions,
-): HttpError {
-  return createHttpError({
-    provider: options.provider,
-    model: options.model,
-    status,
-    headers,
-    body,
-    secrets: options.secrets,
-  });
 }
 
 /** undici's message plus its error code and the socket error's code (`ECONNREFUSED`, ...). */

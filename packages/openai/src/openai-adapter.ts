@@ -14,13 +14,14 @@ import {
   MAX_ERROR_BODY_BYTES,
   MAX_SUCCESS_BODY_BYTES,
   readBody,
+  readHttpError,
   resolveBaseUrl,
   StreamDeadline,
   timeoutsProblem,
 } from "@x/core/http";
 import { Agent, type Dispatcher, request } from "undici";
 import type { RequestSettings } from "./build-openai-request.js";
-import { mapHttpError, mapRequestError } from "./map-openai-error.js";
+import { mapRequestError } from "./map-openai-error.js";
 import type { OpenAIAdapterOptions } from "./openai-adapter-options.js";
 import { OpenAIProtocolError } from "./openai-errors.js";
 import { parseModelList } from "./openai-models.js";
@@ -161,15 +162,15 @@ export class OpenAIAdapter implements AIAdapter {
       } catch (cause) {
         throw mapRequestError(cause, deadline, errors, this.#endpoints.target);
       }
-      const ok = response.statusCode >= 200 && response.statusCode < 300;
-      const cap = ok ? MAX_SUCCESS_BODY_BYTES : MAX_ERROR_BODY_BYTES;
+      if (response.statusCode < 200 || response.statusCode > 299) {
+        throw await readHttpError(response, errors, deadline);
+      }
       let body: { text: string; truncated: boolean };
       try {
-        body = await readBody(response.body, cap);
+        body = await readBody(response.body, MAX_SUCCESS_BODY_BYTES);
       } catch (cause) {
         throw mapRequestError(cause, deadline, errors, this.#endpoints.target);
       }
-      if (!ok) throw mapHttpError(response.statusCode, response.headers, body.text, errors);
       return modelNames(body, errors);
     } finally {
       deadline.dispose();

@@ -1,4 +1,4 @@
-import { AbortedError, AuthenticationError } from "@x/core";
+import { AbortedError, AuthenticationError, ServerError } from "@x/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OpenAIAdapter, OpenAIProtocolError, OpenAIUnavailableError } from "../src/index.js";
 import { FixtureServer, httpAnswer } from "./fixture-server.js";
@@ -86,6 +86,23 @@ describe("listModels", () => {
     const error = await adapter.listModels().catch((e: unknown) => e);
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect(leaksKey(error)).toBe(false);
+    await adapter.close();
+  });
+
+  it("an error answer whose body is cut off is still the status's HttpError, not 'cannot reach'", async () => {
+    server.answer({
+      status: 503,
+      headers: { "content-type": "application/json", "content-length": "200" },
+      body: Buffer.alloc(0),
+      script: (res) => {
+        res.writeHead(503, { "content-type": "application/json", "content-length": "200" });
+        res.write('{"error":"busy, ', () => setTimeout(() => res.socket?.destroy(), 20));
+      },
+    });
+    const adapter = adapterFor(server);
+    const error = await adapter.listModels().catch((e: unknown) => e);
+    expect(ServerError.isInstance(error), String(error)).toBe(true);
+    expect(OpenAIUnavailableError.isInstance(error)).toBe(false);
     await adapter.close();
   });
 
