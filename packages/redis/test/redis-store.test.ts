@@ -107,7 +107,7 @@ describe("two chains, two connections, one Redis", () => {
     await Promise.all([flaky.close(), backup.close()]);
   });
 
-  it("one chain's opening is followed by the other within refreshMs", async () => {
+  it("one chain's opening is followed by the other within 1 s", async () => {
     const events: OrchestratorEvent[] = [];
     const opener = createFallbackChain([flaky.adapter(), backup.adapter()], {
       store: store("chains:"),
