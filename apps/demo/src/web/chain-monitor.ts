@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { AIAdapter } from "@x/core";
-import type { CircuitState, OrchestratorEvent, ReplicaPool } from "@x/orchestrator";
+import type { CircuitState, OrchestratorEvent } from "@x/orchestrator";
 import { FAULTS, type Fault, type FaultProxy } from "../faults/fault-proxy.js";
+import { isPool } from "../providers/resolve-providers.js";
 
 /** A chain member as the page shows it. */
 export interface MonitoredMember {
@@ -168,12 +169,9 @@ export class ChainMonitor {
    */
   onPoolEvent(member: number, event: OrchestratorEvent): void {
     if (event.type === "attempt" || event.type === "success" || event.type === "abort") return;
-    const web: WebChainEvent = {
-      ...toWebEvent(event),
-      member,
-      replica: event.adapter?.index ?? -1,
-    };
-    const target = this.#options.members[member]?.replicas?.[web.replica ?? -1]?.target;
+    const replica = event.adapter?.index ?? -1;
+    const web: WebChainEvent = { ...toWebEvent(event), member, replica };
+    const target = this.#options.members[member]?.replicas?.[replica]?.target;
     if (target) web.target = target;
     this.#push(web);
   }
@@ -249,8 +247,7 @@ export class ChainMonitor {
   }
 
   #replicas(index: number, member: MonitoredMember, now: number, maxAge: number): ReplicaView[] {
-    const pool = member.adapter as Partial<ReplicaPool>;
-    const known = typeof pool.replicaStatus === "function" ? pool.replicaStatus() : [];
+    const known = isPool(member.adapter) ? member.adapter.replicaStatus() : [];
     return (member.replicas ?? []).map((replica, n): ReplicaView => {
       const health = this.#fresh(replica, this.#replicaHealth[index]?.[n] as Health, now, maxAge);
       const status = known[n];
