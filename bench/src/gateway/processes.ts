@@ -13,7 +13,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-function nextMessage<T extends { type: string }>(
+/** The child's next message of `type`; rejects when it exits first or after `timeoutMs`. */
+export function nextMessage<T extends { type: string }>(
   child: ChildProcess,
   type: T["type"],
   timeoutMs: number,
