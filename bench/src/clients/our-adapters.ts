@@ -86,11 +86,6 @@ function adapterClient(make: (model: string) => AIAdapter, forwarded = false): B
   };
 }
 
-/** Base URLs of the loopback server in each adapter's convention. */
-export function baseUrls(context: ClientContext): { ollama: string; openai: string } {
-  return { ollama: context.origin, openai: `${context.origin}/v1` };
-}
-
 /**
  * One of our adapters, made by `load()`'s constructor with `init` and the model: alone,
  * (`"chain"`) inside a one-member fallback chain, or (`"forwarded"`) through one forwarding async
@@ -114,7 +109,7 @@ export function createOurOllamaClient(
   context: ClientContext,
   wrap?: "chain" | "forwarded",
 ): Promise<BenchClient> {
-  return ourClient(loadOllamaAdapter, { baseUrl: baseUrls(context).ollama }, wrap);
+  return ourClient(loadOllamaAdapter, { baseUrl: context.origin }, wrap);
 }
 
 /** `@x/openai` alone, in a one-member chain, or forwarded (see {@link ourClient}). */
@@ -124,7 +119,7 @@ export function createOurOpenAIClient(
 ): Promise<BenchClient> {
   return ourClient(
     loadOpenAIAdapter,
-    { baseUrl: baseUrls(context).openai, apiKey: "sk-bench" },
+    { baseUrl: `${context.origin}/v1`, apiKey: "sk-bench" },
     wrap,
   );
 }
