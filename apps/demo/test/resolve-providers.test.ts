@@ -72,25 +72,23 @@ describe("resolveProviders: pools and Anthropic", () => {
 describe("providerTargets (the defaults resolveProviders and serve's fault proxies share)", () => {
   it("reads flags first, then the environment, then the defaults", () => {
     expect(providerTargets({}, {})).toEqual({
-      ollama: { url: "http://127.0.0.1:11434", urls: ["http://127.0.0.1:11434"] },
+      ollama: { urls: ["http://127.0.0.1:11434"] },
     });
-    expect(providerTargets({}, { OLLAMA_HOST: "10.0.0.2:11434" }).ollama.url).toBe(
+    expect(providerTargets({}, { OLLAMA_HOST: "10.0.0.2:11434" }).ollama.urls).toEqual([
       "http://10.0.0.2:11434",
-    );
-    expect(providerTargets({}, { OLLAMA_HOST: "https://gpu.local" }).ollama.url).toBe(
+    ]);
+    expect(providerTargets({}, { OLLAMA_HOST: "https://gpu.local" }).ollama.urls).toEqual([
       "https://gpu.local",
-    );
-    expect(providerTargets({ ollama: "http://o:1" }, { OLLAMA_HOST: "x:2" }).ollama.url).toBe(
+    ]);
+    expect(providerTargets({ ollama: "http://o:1" }, { OLLAMA_HOST: "x:2" }).ollama.urls).toEqual([
       "http://o:1",
-    );
+    ]);
     // A key alone means OpenAI's own API; a base URL alone needs no key.
     expect(providerTargets({}, { OPENAI_API_KEY: "sk-env" }).openai).toEqual({
-      url: "https://api.openai.com/v1",
       urls: ["https://api.openai.com/v1"],
       apiKey: "sk-env",
     });
     expect(providerTargets({}, { OPENAI_BASE_URL: "http://127.0.0.1:8080/v1" }).openai).toEqual({
-      url: "http://127.0.0.1:8080/v1",
       urls: ["http://127.0.0.1:8080/v1"],
     });
     expect(
@@ -98,7 +96,7 @@ describe("providerTargets (the defaults resolveProviders and serve's fault proxi
         { openai: "http://v:8000/v1", apiKey: "sk-flag" },
         { OPENAI_BASE_URL: "http://env/v1", OPENAI_API_KEY: "sk-env" },
       ).openai,
-    ).toEqual({ url: "http://v:8000/v1", urls: ["http://v:8000/v1"], apiKey: "sk-flag" });
+    ).toEqual({ urls: ["http://v:8000/v1"], apiKey: "sk-flag" });
   });
 
   it("splits comma-separated hosts (one pool) and finds Anthropic by URL or key", () => {
@@ -106,7 +104,7 @@ describe("providerTargets (the defaults resolveProviders and serve's fault proxi
       { ollama: "http://a:1, b:2", openai: "http://v1:8000/v1,http://v2:8000/v1" },
       {},
     );
-    expect(targets.ollama).toEqual({ url: "http://a:1", urls: ["http://a:1", "http://b:2"] });
+    expect(targets.ollama).toEqual({ urls: ["http://a:1", "http://b:2"] });
     expect(targets.openai?.urls).toEqual(["http://v1:8000/v1", "http://v2:8000/v1"]);
     expect(targets.anthropic).toBeUndefined();
     expect(providerTargets({}, { ANTHROPIC_API_KEY: "sk-ant-env" }).anthropic).toEqual({

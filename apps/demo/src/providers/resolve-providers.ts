@@ -57,14 +57,14 @@ const HEALTH_TIMEOUT_MS = 1500;
 export interface ProviderTargets {
   /**
    * Ollama: `--ollama`, else `OLLAMA_HOST` (a bare host:port gets `http://`), else 127.0.0.1:11434.
-   * `urls`: every host of a comma-separated list (one pool); `url` is the first.
+   * `urls`: every host of a comma-separated list (one pool).
    */
-  ollama: { url: string; urls: string[] };
+  ollama: { urls: string[] };
   /**
    * An OpenAI-compatible server: `--openai`, else `OPENAI_BASE_URL`, else OpenAI's own API when a
    * key is given (`--api-key` or `OPENAI_API_KEY`); absent when none of them is set.
    */
-  openai?: { url: string; urls: string[]; apiKey?: string };
+  openai?: { urls: string[]; apiKey?: string };
   /**
    * Anthropic's Messages API: `--anthropic`, else Anthropic's own API when a key is given
    * (`--anthropic-key` or `ANTHROPIC_API_KEY`); absent when neither is set.
@@ -103,9 +103,9 @@ export function providerTargets(
   const anthropicKey = flags.anthropicKey ?? env.ANTHROPIC_API_KEY;
   const anthropic = flags.anthropic ?? (anthropicKey ? "https://api.anthropic.com" : undefined);
   return {
-    ollama: { url: ollamaUrls[0] ?? "http://127.0.0.1:11434", urls: ollamaUrls },
-    ...(openaiUrls[0]
-      ? { openai: { url: openaiUrls[0], urls: openaiUrls, ...(apiKey ? { apiKey } : {}) } }
+    ollama: { urls: ollamaUrls },
+    ...(openaiUrls.length > 0
+      ? { openai: { urls: openaiUrls, ...(apiKey ? { apiKey } : {}) } }
       : {}),
     ...(anthropic
       ? { anthropic: { url: anthropic, ...(anthropicKey ? { apiKey: anthropicKey } : {}) } }
