@@ -282,12 +282,12 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         STREAM,
-        "    body = (await postStream(post, context)).body;",
+        "    body = (await postStream(post, context, deadline)).body;",
         `    const limits = new AbortController();
     deadline.signal.addEventListener("abort", () => {
       if (deadline.reason !== "aborted") limits.abort();
     });
-    body = (await postStream({ ...post, signal: limits.signal }, context)).body;`,
+    body = (await postStream({ ...post, signal: limits.signal }, context, deadline)).body;`,
       ),
     ],
     caughtBy: ["abort.first-byte-wait"],

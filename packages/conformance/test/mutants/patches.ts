@@ -42,9 +42,9 @@ export function httpMutation(condition: string, wrong: string): Mutation[] {
     CORE_IN_STREAM,
     patch(
       STREAM,
-      "    body = (await postStream(post, context)).body;",
+      "    body = (await postStream(post, context, deadline)).body;",
       `    body = (
-      await postStream(post, context).catch((error: unknown) => {
+      await postStream(post, context, deadline).catch((error: unknown) => {
         if (!core.HttpError.isInstance(error)) throw error;
         const o = { ...input.context, status: error.status, body: error.body };
         if (${condition}) throw ${wrong};
@@ -116,8 +116,8 @@ export function bodyTimer(
     ),
     patch(
       STREAM,
-      "    body = (await postStream(post, context)).body;",
-      `    body = (await postStream(post, context)).body;
+      "    body = (await postStream(post, context, deadline)).body;",
+      `    body = (await postStream(post, context, deadline)).body;
     const byteMs = chat.timeouts.${limit};
     const arm = () => {
       clearTimeout(byteTimer);
