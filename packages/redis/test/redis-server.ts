@@ -15,7 +15,10 @@ export interface TestRedis {
   resume(): void;
 }
 
-/** Starts a `redis-server` on a free loopback port; `kill()` it when done. */
+/**
+ * Starts a `redis-server` on a free loopback port; `kill()` it when done. The pool bench
+ * (bench/src/pool/redis-process.ts) starts its own with this too.
+ */
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
