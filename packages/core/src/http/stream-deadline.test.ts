@@ -79,6 +79,15 @@ describe("StreamDeadline", () => {
     expect(deadline.reason).toBe("idle");
   });
 
+  it("times the wait on the monotonic clock: setting the wall clock back does not stretch idleMs", () => {
+    const deadline = new StreamDeadline({ idleMs: 100 });
+    deadline.chunk();
+    deadline.resume();
+    vi.setSystemTime(Date.now() - 3_600_000); // NTP or an admin sets the clock back an hour
+    vi.advanceTimersByTime(100);
+    expect(deadline.reason).toBe("idle");
+  });
+
   it("runs no idle limit before the first chunk", () => {
     const deadline = new StreamDeadline({ idleMs: 100 });
     deadline.resume();

@@ -48,7 +48,7 @@ export class StreamDeadline {
   #first: ReturnType<typeof setTimeout> | undefined;
   /** A first chunk arrived. */
   #started = false;
-  /** While the consumer waits for the next chunk: since when (`Date.now()`: millisecond timers need no finer clock, and it is the cheaper call per chunk). */
+  /** While the consumer waits for the next chunk: since when (`performance.now()`, monotonic like the timers: a wall-clock change must not move the limit). */
   #waitingSince: number | undefined;
   #reason: DeadlineReason | undefined;
   readonly #onAbort = () => this.#fire("aborted");
@@ -101,7 +101,7 @@ export class StreamDeadline {
    */
   resume(): void {
     if (this.#reason !== undefined || !this.#started) return;
-    this.#waitingSince = Date.now();
+    this.#waitingSince = performance.now();
     if (this.#idle === undefined) this.#idle = this.#timer(this.#timeouts.idleMs, "idle");
   }
 
@@ -160,8 +160,8 @@ export class StreamDeadline {
     if (index >= 0) this.#timers.splice(index, 1);
     this.#idle = undefined;
     if (this.#waitingSince === undefined) return; // the consumer holds a chunk: resume() re-arms
-    const waited = Date.now() - this.#waitingSince;
-    // The timer's clock and Date.now() may disagree by a millisecond.
+    const waited = performance.now() - this.#waitingSince;
+    // Timers may ring up to a millisecond early by the high-resolution clock.
     if (waited >= idleMs - 1) {
       this.#fire("idle");
       return;
