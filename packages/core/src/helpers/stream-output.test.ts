@@ -33,7 +33,9 @@ describe("StreamOutput", () => {
   it("ignores done and reset chunks, and reports no first chunk before one", () => {
     const output = new StreamOutput();
     output.add({ type: "reset", reason: "x", provider: "p" }, 5);
+    output.add({ type: "done", finishReason: "stop", model: "m", provider: "p" }, 6);
     expect(output.generated).toBe(0);
+    expect(output.partial()).toEqual({ content: "", thinking: "", toolCalls: [] });
     expect(output.firstChunkMs).toBeUndefined();
     output.add({ type: "content", content: "a" }, output.startedAt + 7);
     expect(output.firstChunkMs).toBe(7);
