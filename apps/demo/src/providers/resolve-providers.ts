@@ -153,6 +153,14 @@ function hosts(urls: readonly string[]): string {
   return urls.length === 1 ? `at ${urls[0]}` : `pool of ${urls.length} at ${urls.join(", ")}`;
 }
 
+/** A note for each host of a pool that did not answer its health check. */
+function downReplicas(urls: readonly string[], up: readonly boolean[]): string[] {
+  if (urls.length === 1) return [];
+  return urls
+    .filter((_, index) => !up[index])
+    .map((url) => `  replica ${url} not reachable now (the pool skips it)`);
+}
+
 /**
  * Finds the real servers the user has (Ollama on its default port or `--ollama`; an
  * OpenAI-compatible server when `--openai`, `--api-key`, `OPENAI_API_KEY` or `OPENAI_BASE_URL`
@@ -214,25 +222,25 @@ export async function resolveProviders(
             poolEvents,
           ),
         );
-        notes.push(`Ollama ${hosts(ollamaUrls)} (model ${model})`);
-        for (const [index, up] of ollamaUp.entries())
-          if (!up && ollamaUrls.length > 1)
-            notes.push(`  replica ${ollamaUrls[index]} not reachable now (the pool skips it)`);
+        notes.push(
+          `Ollama ${hosts(ollamaUrls)} (model ${model})`,
+          ...downReplicas(ollamaUrls, ollamaUp),
+        );
       } else {
         notes.push(
           `Ollama at ${probe.baseUrl} has no models (try: ollama pull llama3.2); not used`,
         );
       }
     } else {
-      notes.push(`Ollama not reachable ${hosts(ollamaUrls).replace(/^pool of \d+ /, "")}`);
+      notes.push(`Ollama not reachable at ${ollamaUrls.join(", ")}`);
     }
     await Promise.all(probesOllama.map((probeAdapter) => probeAdapter.close?.()));
     if (openaiUp.includes(true)) {
       adapters.push(oneOrPool(openais, poolEvents));
-      notes.push(`OpenAI-compatible server ${hosts(openaiUrls)} (model ${openaiModel})`);
-      for (const [index, up] of openaiUp.entries())
-        if (!up && openaiUrls.length > 1)
-          notes.push(`  replica ${openaiUrls[index]} not reachable now (the pool skips it)`);
+      notes.push(
+        `OpenAI-compatible server ${hosts(openaiUrls)} (model ${openaiModel})`,
+        ...downReplicas(openaiUrls, openaiUp),
+      );
     } else {
       if (openais.length > 0)
         notes.push(
