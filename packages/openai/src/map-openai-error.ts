@@ -14,7 +14,6 @@ export function mapRequestError(
   target: string,
 ): AdapterError {
   if (deadline.reason !== undefined) return deadline.error({ ...options, cause });
-  if (AdapterError.isInstance(cause)) return cause;
   return new OpenAIUnavailableError(
     `${options.provider}: cannot reach ${target}: ${describe(cause)}`,
     { ...options, cause },
