@@ -1,5 +1,6 @@
 import type { PartialOutput, Usage } from "@x/core";
 import type { AdapterRef, AttemptStage } from "./errors.js";
+import type { PoolStrategy } from "./pool/pool-options.js";
 
 /** A capability a request can need. */
 export type CapabilityName = "tools" | "images" | "jsonSchema" | "thinking";
@@ -146,7 +147,7 @@ export interface ReplicaServedEvent {
   /** The replica's id (its provider, model and base URL unless named). */
   id: string;
   /** The pool's strategy. */
-  strategy: "least-in-flight" | "round-robin" | "latency";
+  strategy: PoolStrategy;
   /** 1 when the strategy's first choice served; more when earlier choices failed or were skipped. */
   rank: number;
   /** Its open streams when the request began. */

@@ -1,5 +1,5 @@
 import type { AdapterRef } from "../errors.js";
-import { type EventListener, emit } from "../events.js";
+import { type EventListener, emit, type StoreUnavailableEvent } from "../events.js";
 import { backoffCeiling } from "../policies/backoff.js";
 import {
   type BreakerState,
@@ -15,7 +15,7 @@ import { type BreakerStore, type SharedBreakerState, STORE_DEFAULTS } from "./br
 const FAILED: unique symbol = Symbol("failed");
 
 /** What the store is asked. */
-export type StoreOperation = "get" | "open" | "close";
+type StoreOperation = StoreUnavailableEvent["operation"];
 
 /**
  * One breaker's link to a shared {@link BreakerStore}. The breaker keeps deciding on its own
