@@ -8,7 +8,7 @@ import { overMembers } from "../create-fallback-chain.js";
 import type { AdapterRef } from "../errors.js";
 import { type EventListener, emit } from "../events.js";
 import type { ModelsOfAdapter } from "../list-models.js";
-import { memberIds } from "../store/member-id.js";
+import { baseUrlOf, memberIds } from "../store/member-id.js";
 import { LoadedModels } from "./loaded-models.js";
 import { orderReplicas } from "./order-replicas.js";
 import {
@@ -159,11 +159,10 @@ function reportServed(
 }
 
 function statusOf(member: Member, adapter: AIAdapter, stats: ReplicaStats): ReplicaStatus {
-  const baseUrl = (adapter as { baseUrl?: unknown }).baseUrl;
   return {
     adapter: member.ref,
     id: member.id,
-    baseUrl: typeof baseUrl === "string" ? baseUrl : undefined,
+    baseUrl: baseUrlOf(adapter),
     inFlight: stats.inFlight,
     firstChunkMs: stats.firstChunkMs,
     loaded: stats.loaded,

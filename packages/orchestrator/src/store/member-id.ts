@@ -6,9 +6,15 @@ import type { AIAdapter } from "@x/core";
  * it is read duck-typed, since the orchestrator never imports an adapter.
  */
 export function defaultMemberId(adapter: AIAdapter): string {
-  const baseUrl = (adapter as { baseUrl?: unknown }).baseUrl;
+  const baseUrl = baseUrlOf(adapter);
   const name = `${adapter.provider}:${adapter.model}`;
-  return typeof baseUrl === "string" && baseUrl !== "" ? `${name}@${baseUrl}` : name;
+  return baseUrl ? `${name}@${baseUrl}` : name;
+}
+
+/** The adapter's `baseUrl`, when it has one (read duck-typed: not part of `AIAdapter`). */
+export function baseUrlOf(adapter: AIAdapter): string | undefined {
+  const baseUrl = (adapter as { baseUrl?: unknown }).baseUrl;
+  return typeof baseUrl === "string" ? baseUrl : undefined;
 }
 
 /**
