@@ -38,7 +38,7 @@ export interface PoolOptions extends FallbackChainOptions {
   loadedModelsRefreshMs?: number | false;
 }
 
-/** What a pool knows of one replica right now (`replicas()`). */
+/** What a pool knows of one replica right now (`replicaStatus()`). */
 export interface ReplicaStatus {
   /** How events name it (`index`: its position in the pool). */
   adapter: AdapterRef;
