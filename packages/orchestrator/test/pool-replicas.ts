@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
+import { afterEach } from "vitest";
 
 /** How a replica answers one chat request. */
 export type ReplicaAnswer =
@@ -161,6 +162,27 @@ function finish(protocol: "openai" | "ollama", model: string): string {
     `data: ${JSON.stringify({ ...chunk, choices: [], usage: { prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 } })}\n\n` +
     "data: [DONE]\n\n"
   );
+}
+
+/** What a test file registers (replicas, pools, chains) is closed after each of its tests. */
+export function closedAfterEach(): { close(): Promise<void> }[] {
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((o) => o.close()));
+  });
+  return open;
+}
+
+/** Resolves once `predicate()` holds, polling every 5 ms for at most `ms`. */
+export async function pollUntil(
+  predicate: () => boolean | Promise<boolean>,
+  ms = 5_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > end) throw new Error("condition never became true");
+    await delay(5);
+  }
 }
 
 function delay(ms: number): Promise<void> {

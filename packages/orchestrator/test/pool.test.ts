@@ -1,5 +1,5 @@
 import { AbortedError, InvalidRequestError } from "@x/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AllAdaptersFailedError,
   createFallbackChain,
@@ -8,13 +8,17 @@ import {
   type ReplicaServedEvent,
 } from "../src/index.js";
 import { drain, recorder, USER, visibleText } from "./helpers.js";
-import { adapterFor, type Replica, refusedUrl, startReplica } from "./pool-replicas.js";
+import {
+  adapterFor,
+  closedAfterEach,
+  pollUntil,
+  type Replica,
+  refusedUrl,
+  startReplica,
+} from "./pool-replicas.js";
 
 const MODEL = "m";
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
+const open = closedAfterEach();
 
 async function replicas(
   n: number,
@@ -167,12 +171,12 @@ describe("failures within a request", () => {
     const pool = poolOf([slow!, other!], { strategy: "round-robin" });
     const controller = new AbortController();
     const pending = drain(pool.stream(USER, { signal: controller.signal }));
-    await until(() => slow!.chats === 1);
+    await pollUntil(() => slow!.chats === 1);
     controller.abort();
     const { error } = await pending;
     expect(AbortedError.isInstance(error)).toBe(true);
     expect(other!.chats).toBe(0);
-    await until(() => slow!.active === 0); // its socket was closed
+    await pollUntil(() => slow!.active === 0); // its socket was closed
     expect(pool.replicaStatus()[0]).toMatchObject({ inFlight: 0, breaker: "closed" });
   });
 
@@ -207,7 +211,7 @@ describe("Ollama replicas", () => {
     servers[0]!.loaded = ["other-model:latest"];
     const pool = poolOf(servers, { loadedModelsRefreshMs: 1_000 });
     await drain(pool.stream(USER)); // the first request starts the refresh
-    await until(() => pool.replicaStatus().every((r) => r.loaded !== undefined));
+    await pollUntil(() => pool.replicaStatus().every((r) => r.loaded !== undefined));
     expect(pool.replicaStatus().map((r) => r.loaded)).toEqual([false, false, true]);
     const before = servers[2]!.chats;
     for (let i = 0; i < 5; i++) expect((await drain(pool.stream(USER))).error).toBeUndefined();
@@ -292,12 +296,3 @@ describe("nesting and the adapter methods", () => {
     expect(() => createPool([])).toThrow(TypeError);
   });
 });
-
-/** Resolves once `predicate()` holds, polling every 5 ms for at most `ms`. */
-async function until(predicate: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error("condition never became true");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type BreakerStore,
   createFallbackChain,
@@ -7,13 +7,16 @@ import {
   type OrchestratorEvent,
 } from "../src/index.js";
 import { drain, recorder, USER, visibleText } from "./helpers.js";
-import { adapterFor, type Replica, startReplica } from "./pool-replicas.js";
+import {
+  adapterFor,
+  closedAfterEach,
+  pollUntil,
+  type Replica,
+  startReplica,
+} from "./pool-replicas.js";
 
 const MODEL = "m";
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
+const open = closedAfterEach();
 
 async function replica(name: string): Promise<Replica> {
   const r = await startReplica({ name, model: MODEL });
@@ -31,15 +34,6 @@ function chainOf(
   );
   open.push(chain as { close(): Promise<void> });
   return chain;
-}
-
-/** Resolves once `predicate()` holds, polling every 5 ms for at most `ms`. */
-async function until(predicate: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error("condition never became true");
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const skipped = (events: OrchestratorEvent[], index: number) =>
@@ -95,7 +89,7 @@ describe("breakers shared through a store", () => {
     await drain(opener.stream(USER));
     const openedAt = Date.now();
     expect(opener.breakerStates()[0]!.state).toBe("open");
-    await until(async () => {
+    await pollUntil(async () => {
       const { chunks } = await drain(follower.stream(USER));
       expect(visibleText(chunks)).toBe(backup.text);
       return skipped(b.events, 0);
@@ -110,7 +104,7 @@ describe("breakers shared through a store", () => {
     // It recovers: a health probe and a trial close it, and the other chain follows.
     flaky.answer = { kind: "ok" };
     flaky.healthy = true;
-    await until(async () => {
+    await pollUntil(async () => {
       const served = await Promise.all([drain(opener.stream(USER)), drain(follower.stream(USER))]);
       return served.every((r) => visibleText(r.chunks) === flaky.text);
     });
@@ -147,7 +141,7 @@ describe("breakers shared through a store", () => {
     });
     // Requests complete while the first store call hangs: none waits for it.
     let served = 0;
-    await until(async () => {
+    await pollUntil(async () => {
       expect(visibleText((await drain(chain.stream(USER))).chunks)).toBe(flaky.text);
       served++;
       return log.events.some((e) => e.type === "store-unavailable");
@@ -175,12 +169,12 @@ describe("breakers shared through a store", () => {
 
     // The store answers again: recovered, and the opening made meanwhile is recorded.
     mode = "up";
-    await until(async () => {
+    await pollUntil(async () => {
       await drain(chain.stream(USER));
       return log.events.some((e) => e.type === "store-recovered");
     });
     const id = chain.members[0]!.id;
-    await until(
+    await pollUntil(
       async () => (await memory.getBreaker(id, AbortSignal.timeout(100)))?.state === "open",
     );
   });
