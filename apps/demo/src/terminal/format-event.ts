@@ -63,8 +63,8 @@ export function formatEvent(event: OrchestratorEvent, style: Style): string {
         `  ⇢ replica ${event.id} served (${event.strategy} choice ${event.rank}, ${event.inFlight} in flight)`,
       );
     default: {
-      // Events of features the demo does not set up (a shared breaker store, replica pools),
-      // or newer than this list: named, never dropped.
+      // Events of a feature the demo does not set up (a shared breaker store: store-unavailable,
+      // store-recovered), or newer than this list: named, never dropped.
       const other = event as { type: string; adapter?: AdapterRef };
       return style.dim(`  · ${other.type}${other.adapter ? ` (${name(other.adapter)})` : ""}`);
     }
