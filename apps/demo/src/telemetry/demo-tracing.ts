@@ -86,37 +86,31 @@ export function otlpRequested(env: Env): boolean {
   return !exporters.includes("none");
 }
 
-/** Says once, redacted, that spans could not be sent; the demo goes on without them. */
-class ExportProblem {
-  readonly #warn: (text: string) => void;
-  #told = false;
-
-  constructor(warn: (text: string) => void) {
-    this.#warn = warn;
-  }
-
-  tell(error: unknown): void {
-    if (this.#told) return;
-    this.#told = true;
+/** A teller that says once, redacted, that spans could not be sent; the demo goes on without them. */
+function tellOnce(warn: (text: string) => void): (error: unknown) => void {
+  let told = false;
+  return (error) => {
+    if (told) return;
+    told = true;
     const reason = redact(error instanceof Error ? error.message : String(error ?? "failed"));
-    this.#warn(`x-demo: could not send spans over OTLP (${reason}); later failures are not shown`);
-  }
+    warn(`x-demo: could not send spans over OTLP (${reason}); later failures are not shown`);
+  };
 }
 
-/** Passes spans to `inner` and reports a failed export to `problem`. */
+/** Passes spans to `inner` and reports a failed export to `tell`. */
 class ReportingExporter implements SpanExporter {
   readonly #inner: SpanExporter;
-  readonly #problem: ExportProblem;
+  readonly #tell: (error: unknown) => void;
 
-  constructor(inner: SpanExporter, problem: ExportProblem) {
+  constructor(inner: SpanExporter, tell: (error: unknown) => void) {
     this.#inner = inner;
-    this.#problem = problem;
+    this.#tell = tell;
   }
 
   export(spans: ReadableSpan[], done: Parameters<SpanExporter["export"]>[1]): void {
     this.#inner.export(spans, (result) => {
       // 0 is ExportResultCode.SUCCESS (@opentelemetry/core, not a dependency of the demo).
-      if (result.code !== 0) this.#problem.tell(result.error ?? "export failed");
+      if (result.code !== 0) this.#tell(result.error ?? "export failed");
       done(result);
     });
   }
@@ -153,12 +147,12 @@ export function createDemoTracing(options: DemoTracingOptions = {}): DemoTracing
     processors.push(new SpanTreePrinter(options.print, options.style ?? createStyle(false)));
     destinations.push("one line per span (--trace)");
   }
-  const problem = new ExportProblem(
+  const tellExportFailure = tellOnce(
     options.warn ?? ((line: string) => process.stderr.write(`${line}\n`)),
   );
   if (otlpRequested(env)) {
     processors.push(
-      new BatchSpanProcessor(new ReportingExporter(new OTLPTraceExporter(), problem)),
+      new BatchSpanProcessor(new ReportingExporter(new OTLPTraceExporter(), tellExportFailure)),
     );
     destinations.push(
       `OTLP/HTTP (${env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"})`,
@@ -199,7 +193,7 @@ export function createDemoTracing(options: DemoTracingOptions = {}): DemoTracing
     adapter: (adapter) => instrument(adapter, settings),
     shutdown: () => {
       // The last batch's failure was already told (or is told now): exiting is not an error.
-      shutdown ??= provider.shutdown().catch((error: unknown) => problem.tell(error));
+      shutdown ??= provider.shutdown().catch(tellExportFailure);
       return shutdown;
     },
   };
