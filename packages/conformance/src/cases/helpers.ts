@@ -8,8 +8,13 @@ import type { CaseContext } from "../types.js";
 
 /** Longest any single stream may take in a case before it counts as stalled. */
 export const STREAM_GUARD_MS = 5_000;
-/** "Promptly": abort and socket release bounds, generous for slow CI machines. */
+/** "Promptly": how soon a stream must end after an abort or its terminal frame. */
 export const PROMPT_MS = 1_000;
+/**
+ * How long the server waits to see a released connection closed. A leaked socket never closes,
+ * so a wider bound catches the same leaks; 1 s flagged sound adapters on a loaded machine.
+ */
+export const SOCKET_CLOSE_MS = 3_000;
 /**
  * The limit in the first-chunk cases: short so the suite stays fast, long enough that a busy
  * machine does not make a slow server look silent.
@@ -133,13 +138,13 @@ export function chatRequest(ctx: CaseContext): RecordedRequest {
   return requests[requests.length - 1]!;
 }
 
-/** Asserts that every socket that carried a chat request was closed by the client within `PROMPT_MS`. */
+/** Asserts that every socket that carried a chat request was closed by the client within `SOCKET_CLOSE_MS`. */
 export async function expectChatSocketsClosed(ctx: CaseContext, situation: string): Promise<void> {
   for (const request of ctx.server.requestsTo(ctx.codec.paths.chat)) {
-    const closed = await ctx.server.socketClosed(request.socketId, PROMPT_MS);
+    const closed = await ctx.server.socketClosed(request.socketId, SOCKET_CLOSE_MS);
     check(
       closed,
-      `${situation}: the server still sees the connection open ${PROMPT_MS} ms later; the adapter must destroy the response body / socket`,
+      `${situation}: the server still sees the connection open ${SOCKET_CLOSE_MS} ms later; the adapter must destroy the response body / socket`,
     );
   }
 }
