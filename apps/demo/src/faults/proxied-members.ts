@@ -75,7 +75,7 @@ function viaProxy(serverUrl: string, proxy: FaultProxy): string {
   const local = new URL(proxy.url);
   url.protocol = local.protocol;
   url.host = local.host;
-  return url.href.replace(/\/+$/, "");
+  return trimSlash(url.href);
 }
 
 async function closeAll(members: readonly ProxiedMember[]) {
@@ -113,7 +113,7 @@ export async function resolveProxiedMembers(
     const proxied = servers.map((server, index) => {
       const proxy = proxies[index] as FaultProxy;
       const url = viaProxy(server, proxy);
-      byUrl.set(trimSlash(url), { proxy, server });
+      byUrl.set(url, { proxy, server });
       return url;
     });
     const ollamaCount = targets.ollama.urls.length;
