@@ -7,7 +7,7 @@ import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFallbackChain, getChainReport } from "../src/index.js";
-import { drain, recorder, USER, visibleText } from "./helpers.js";
+import { drain, openaiSseChunk, recorder, USER, visibleText } from "./helpers.js";
 
 // End to end over real loopback sockets, three protocols: Ollama (NDJSON /api/chat), OpenAI
 // (SSE /v1/chat/completions) and Anthropic (SSE /v1/messages with named events). Real adapters,
@@ -92,17 +92,9 @@ function anthropicEvents(mode: AnthropicMode): string[] {
 
 function openaiAnswer(res: ServerResponse): void {
   res.writeHead(200, { "content-type": "text/event-stream" });
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-    `data: ${JSON.stringify({
-      id: "c1",
-      object: "chat.completion.chunk",
-      created: 1,
-      model: "gpt-4o-mini",
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    })}\n\n`;
-  res.write(chunk({ role: "assistant", content: "Hello " }));
-  res.write(chunk({ content: "from OpenAI." }));
-  res.write(chunk({}, "stop"));
+  res.write(openaiSseChunk({ role: "assistant", content: "Hello " }));
+  res.write(openaiSseChunk({ content: "from OpenAI." }));
+  res.write(openaiSseChunk({}, "stop"));
   res.end("data: [DONE]\n\n");
 }
 

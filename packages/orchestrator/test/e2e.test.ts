@@ -5,7 +5,7 @@ import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFallbackChain, getChainReport } from "../src/index.js";
-import { drain, recorder, USER, visibleText } from "./helpers.js";
+import { drain, openaiSseChunk, recorder, USER, visibleText } from "./helpers.js";
 
 // End to end over real loopback sockets: an Ollama-protocol primary (NDJSON /api/chat) that
 // misbehaves in three ways, and an OpenAI-protocol secondary (SSE /v1/chat/completions) that
@@ -64,17 +64,9 @@ beforeAll(async () => {
     secondary.requests++;
     req.resume();
     res.writeHead(200, { "content-type": "text/event-stream" });
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-      `data: ${JSON.stringify({
-        id: "c1",
-        object: "chat.completion.chunk",
-        created: 1,
-        model: "gpt-4o-mini",
-        choices: [{ index: 0, delta, finish_reason: finish }],
-      })}\n\n`;
-    res.write(chunk({ role: "assistant", content: "Hello " }));
-    res.write(chunk({ content: "from the secondary." }));
-    res.write(chunk({}, "stop"));
+    res.write(openaiSseChunk({ role: "assistant", content: "Hello " }));
+    res.write(openaiSseChunk({ content: "from the secondary." }));
+    res.write(openaiSseChunk({}, "stop"));
     res.write(
       `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 7, completion_tokens: 4, total_tokens: 11 } })}\n\n`,
     );

@@ -51,3 +51,17 @@ export async function until(predicate: () => boolean, max = 10_000): Promise<voi
   }
   throw new Error("condition never became true");
 }
+
+/** One OpenAI chat-completion SSE frame (model `gpt-4o-mini`) carrying `delta`. */
+export function openaiSseChunk(
+  delta: Record<string, unknown>,
+  finish: string | null = null,
+): string {
+  return `data: ${JSON.stringify({
+    id: "c1",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  })}\n\n`;
+}
