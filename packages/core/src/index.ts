@@ -27,7 +27,7 @@ export {
 export type { CollectedResponse, TextStreamOptions } from "./helpers/collect.js";
 export { collect, RESTART_MARK, textStream } from "./helpers/collect.js";
 export type { ToSSEOptions } from "./helpers/to-readable-stream.js";
-export { toReadableStream, toSSE } from "./helpers/to-readable-stream.js";
+export { sseErrorEvent, toReadableStream, toSSE } from "./helpers/to-readable-stream.js";
 export type {
   AIAdapter,
   HealthCheckOptions,

@@ -45,6 +45,7 @@ describe("public runtime API", () => {
       "StreamTimeoutError",
       "UnavailableError",
       "collect",
+      "sseErrorEvent",
       "textStream",
       "toReadableStream",
       "toSSE",

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
-  AdapterError,
   type AIAdapter,
   type Message,
   type StreamOptions,
+  sseErrorEvent,
   type ToolCall,
 } from "@x/core";
-import { redact } from "@x/core/http";
 import { DEMO_TOOLS, runDemoTool } from "../commands/demo-tools.js";
 import { abortOnClientGone, writeWithBackPressure } from "../gateway/sse-writer.js";
 import { readJsonBody, sendJson } from "../http/json-body.js";
@@ -79,12 +78,6 @@ function parsePageChatRequest(body: unknown): PageChatRequest {
     tools: body.tools === true,
     think: body.think === true,
   };
-}
-
-function errorPayload(error: unknown): Record<string, unknown> {
-  if (AdapterError.isInstance(error)) return error.toJSON();
-  if (error instanceof Error) return { name: error.name, message: redact(error.message) };
-  return { name: "Error", message: redact(String(error)) };
 }
 
 /**
@@ -171,6 +164,6 @@ async function streamRounds(
     res.end();
   } catch (error) {
     if (signal.aborted) return; // the page pressed Stop: nobody is listening
-    res.end(`event: error\ndata: ${JSON.stringify(errorPayload(error))}\n\n`);
+    res.end(sseErrorEvent(error));
   }
 }

@@ -94,7 +94,7 @@ export function toSSE(
           bytes = encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`);
         } catch (error) {
           stop();
-          bytes = encoder.encode(`event: error\ndata: ${JSON.stringify(errorPayload(error))}\n\n`);
+          bytes = encoder.encode(sseErrorEvent(error));
           last = true;
         }
         // Output restarts the silence the keep-alive measures.
@@ -116,7 +116,16 @@ export function toSSE(
   );
 }
 
-/** The JSON body of an `event: error`: an AdapterError's own summary, else name and message. */
+/**
+ * The `event: error` a server-sent event stream ends with when its answer failed, as
+ * {@link toSSE} writes it: the data is an `AdapterError`'s own redacted summary (`toJSON()`),
+ * else the error's name and redacted message. For a handler that writes its own events next to
+ * the chunks and so cannot use `toSSE` itself.
+ */
+export function sseErrorEvent(error: unknown): string {
+  return `event: error\ndata: ${JSON.stringify(errorPayload(error))}\n\n`;
+}
+
 function errorPayload(error: unknown): Record<string, unknown> {
   if (AdapterError.isInstance(error)) return error.toJSON();
   if (error instanceof Error) return { name: error.name, message: redact(error.message) };
