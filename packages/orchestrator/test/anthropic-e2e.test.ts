@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AnthropicAdapter } from "@x/anthropic";
+import { LoopbackServer } from "@x/conformance/core";
 import { ProviderError } from "@x/core";
 import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
@@ -126,9 +127,7 @@ beforeAll(async () => {
     res.end(JSON.stringify({ error: { message: "Service Unavailable", type: "server_error" } }));
   });
   openaiOk = await listen((_req, res) => openaiAnswer(res));
-  const gone = await listen(() => {});
-  refusedUrl = gone.url;
-  await close(gone);
+  refusedUrl = await LoopbackServer.refusedOrigin();
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { LoopbackServer } from "@x/conformance/core";
 import { OllamaAdapter } from "@x/ollama";
 import { OpenAIAdapter } from "@x/openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,10 +74,7 @@ beforeAll(async () => {
     res.end("data: [DONE]\n\n");
   });
   secondary = { ...s, requests: 0 };
-  const gone = await listen(() => {});
-  refusedUrl = gone.url;
-  gone.server.close();
-  await once(gone.server, "close");
+  refusedUrl = await LoopbackServer.refusedOrigin();
 });
 
 afterAll(async () => {

@@ -132,17 +132,6 @@ export function adapterFor(replica: Replica, model: string): OpenAIAdapter | Oll
     : new OpenAIAdapter({ baseUrl: replica.baseUrl, model, apiKey: "sk-test" });
 }
 
-/** A URL nothing listens on (a port that was just released). */
-export async function refusedUrl(): Promise<string> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return `http://127.0.0.1:${port}`;
-}
-
 function frame(protocol: "openai" | "ollama", model: string, content: string): string {
   if (protocol === "ollama") {
     return `${JSON.stringify({ model, message: { role: "assistant", content }, done: false })}\n`;

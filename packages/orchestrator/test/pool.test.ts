@@ -1,3 +1,4 @@
+import { LoopbackServer } from "@x/conformance/core";
 import { AbortedError, InvalidRequestError } from "@x/core";
 import { describe, expect, it } from "vitest";
 import {
@@ -13,7 +14,6 @@ import {
   closedAfterEach,
   pollUntil,
   type Replica,
-  refusedUrl,
   startReplica,
 } from "./pool-replicas.js";
 
@@ -133,7 +133,7 @@ describe("failures within a request", () => {
 
   it("opens the breaker of a dead replica and orders it last", async () => {
     const [good] = await replicas(1);
-    const dead = await refusedUrl();
+    const dead = await LoopbackServer.refusedOrigin();
     const log = recorder();
     const pool = createPool(
       [
@@ -222,7 +222,7 @@ describe("Ollama replicas", () => {
 describe("nesting and the adapter methods", () => {
   it("a pool inside a chain, and chains inside a pool", async () => {
     const [fallback, a, b] = await replicas(3);
-    const dead = await refusedUrl();
+    const dead = await LoopbackServer.refusedOrigin();
     const deadAdapter = () => adapterFor({ ...a!, baseUrl: `${dead}/v1`, origin: dead }, MODEL);
     const chain = createFallbackChain([
       createPool([deadAdapter(), deadAdapter()]),
@@ -246,7 +246,7 @@ describe("nesting and the adapter methods", () => {
   });
 
   it("throws AllAdaptersFailedError listing every replica when none can serve", async () => {
-    const dead = await refusedUrl();
+    const dead = await LoopbackServer.refusedOrigin();
     const [r] = await replicas(1);
     const pool = createPool([
       adapterFor({ ...r!, baseUrl: `${dead}/v1`, origin: dead }, MODEL),
