@@ -31,9 +31,8 @@ export interface AttemptInput {
  * One try of one member: its stream, the deadline around it and its breaker permit.
  *
  * - {@link first} waits for the first chunk; `firstChunkMs` runs until then.
- * - {@link next} asks for each later chunk and {@link arrived} marks its arrival; `idleMs` runs
- *   between the two, so it measures the member's silence while the chain waits, never the time
- *   the consumer holds a chunk.
+ * - {@link next} asks for each later chunk; `idleMs` runs until it arrives, so it measures the
+ *   member's silence while the chain waits, never the time the consumer holds a chunk.
  * - {@link explain} turns an error after a fired limit into that limit's timeout error.
  * - The verdict is given once ({@link succeeded} / {@link failed}); {@link close} releases a
  *   permit that got none, aborts the member's request if it is still running and ends its
@@ -82,20 +81,15 @@ export class Attempt {
   }
 
   /**
-   * Asks for the next chunk after the first. `idleMs` counts from this call until
-   * {@link arrived}: whoever awaits the result calls `arrived()` once it settles, so the time
-   * the consumer then holds the chunk is never taken for a stalled member (a promise held across
-   * a `yield` must call it when it settles, as the commit window does). (The member's own
-   * promise, not a wrapper: one promise less per chunk.)
+   * The next chunk after the first. `idleMs` counts from this call until the member's chunk
+   * arrives, so it measures the member's silence, never the time the consumer then holds the
+   * chunk (the clock stops when the chunk settles, whether or not anyone awaits it yet).
    */
-  next(): Promise<IteratorResult<StreamChunk>> {
+  async next(): Promise<IteratorResult<StreamChunk>> {
     this.#deadline.resume();
-    return this.#iterator.next();
-  }
-
-  /** The chunk asked for by {@link next} arrived: the idle clock stops until the next `next()`. */
-  arrived(): void {
+    const result = await this.#iterator.next();
     this.#deadline.chunk();
+    return result;
   }
 
   /** `error` as the chain reports it: after a fired limit, that limit's timeout error. */

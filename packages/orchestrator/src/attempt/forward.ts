@@ -24,7 +24,6 @@ export async function* forward(attempt: Attempt, first: StreamChunk): AsyncGener
     } catch (error) {
       throw attempt.explain(error);
     }
-    attempt.arrived();
     if (result.done) throw attempt.truncated();
     chunk = result.value;
   }

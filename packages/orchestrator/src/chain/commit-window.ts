@@ -46,17 +46,7 @@ export async function holdUntilCommit(
     } catch (error) {
       return { ok: false, error: attempt.explain(error) };
     }
-    if (result === TIMED_OUT) {
-      // The chain yields the held chunks before it awaits this, and the consumer may hold them
-      // past `idleMs`: the member's silence ends when its chunk arrives, not when it is awaited.
-      const pending = next.then((arrived) => {
-        attempt.arrived();
-        return arrived;
-      });
-      pending.catch(noop);
-      return { ok: true, held: { chunks, pending } };
-    }
-    attempt.arrived();
+    if (result === TIMED_OUT) return { ok: true, held: { chunks, pending: next } };
     if (result.done) return { ok: false, error: attempt.truncated() };
     chunks.push(result.value);
     if (result.value.type === "done") return { ok: true, held: { chunks, pending: undefined } };

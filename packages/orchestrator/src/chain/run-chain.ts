@@ -90,7 +90,6 @@ export async function* runChain(
           failure = attempt.explain(error);
           break;
         }
-        attempt.arrived();
         pending = undefined;
         if (result.done) {
           failure = attempt.truncated();
