@@ -5,6 +5,7 @@ import {
   createMemoryStore,
   defaultMemberId,
   type OrchestratorEvent,
+  withCircuitBreaker,
 } from "../src/index.js";
 import { drain, recorder, USER, visibleText } from "./helpers.js";
 import {
@@ -189,5 +190,32 @@ describe("member ids", () => {
     const named = createFallbackChain([{ adapter: adapterFor(r, MODEL), id: "gpu-1" }]);
     expect(named.members[0]!.id).toBe("gpu-1");
     expect(defaultMemberId(createFallbackChain([adapterFor(r, MODEL)]))).toBe(`chain:${MODEL}`);
+  });
+
+  it("withCircuitBreaker keys its store entry as a chain keys the same member", async () => {
+    const r = await replica("r");
+    const memory = createMemoryStore();
+    const ids: string[] = [];
+    const store: BreakerStore = {
+      getBreaker: (id, signal) => {
+        ids.push(id);
+        return memory.getBreaker(id, signal);
+      },
+      openBreaker: (id, cooldownMs, signal) => {
+        ids.push(id);
+        return memory.openBreaker(id, cooldownMs, signal);
+      },
+      closeBreaker: (id, ...rest) => {
+        ids.push(id);
+        return memory.closeBreaker(id, ...rest);
+      },
+    };
+    const guarded = withCircuitBreaker(adapterFor(r, MODEL), { store });
+    open.push(guarded as { close(): Promise<void> });
+    await drain(guarded.stream(USER));
+    await pollUntil(() => ids.length > 0);
+    // Two hosts of one model are two members, not one shared breaker.
+    expect(new Set(ids)).toEqual(new Set([`openai:${MODEL}@${r.baseUrl}`]));
+    expect(chainOf([r], {}).members[0]!.id).toBe(`openai:${MODEL}@${r.baseUrl}`);
   });
 });

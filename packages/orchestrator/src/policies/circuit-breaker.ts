@@ -75,7 +75,11 @@ export interface CircuitBreakerOptions {
    * process's opening is followed here within that time. Default: none (state of its own).
    */
   store?: BreakerStore;
-  /** The member's key in the `store`. Default: its provider and model. */
+  /**
+   * The member's key in the `store`. Default: the id a chain gives the member
+   * (`provider:model@baseUrl`), also through `withCircuitBreaker`; a breaker built directly from
+   * a ref uses `provider:model`.
+   */
   id?: string;
 }
 

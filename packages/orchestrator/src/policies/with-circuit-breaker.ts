@@ -3,6 +3,7 @@ import { Attempt } from "../attempt/attempt.js";
 import { forward } from "../attempt/forward.js";
 import type { AdapterRef } from "../errors.js";
 import { refOf } from "../events.js";
+import { defaultMemberId } from "../store/member-id.js";
 import { CircuitBreaker, type CircuitBreakerOptions } from "./circuit-breaker.js";
 import { wrapAdapter } from "./wrap-adapter.js";
 
@@ -29,7 +30,9 @@ export function withCircuitBreaker(
   adapter: AIAdapter,
   policy: CircuitBreakerPolicy = {},
 ): CircuitBreakerAdapter {
-  const breaker = new CircuitBreaker(policy.ref ?? refOf(adapter), policy, (o) =>
+  // The same store key a chain gives this adapter as a member (two hosts of a model are two).
+  const options = { ...policy, id: policy.id ?? defaultMemberId(adapter) };
+  const breaker = new CircuitBreaker(policy.ref ?? refOf(adapter), options, (o) =>
     adapter.healthCheck(o),
   );
   const wrapped = wrapAdapter(adapter, (messages, options) =>
