@@ -124,8 +124,10 @@ async function main(): Promise<void> {
     const ids = new Set(clients.map((client) => client.id));
     const pairs = (
       [
+        ["raw-ndjson", "raw-ndjson-twin"],
         ["raw-ndjson", "raw-ndjson-generator"],
         ["raw-ndjson", "x-ollama"],
+        ["raw-sse", "raw-sse-twin"],
         ["raw-sse", "raw-sse-generator"],
         ["raw-sse", "x-openai"],
         ["raw-anthropic", "x-anthropic"],

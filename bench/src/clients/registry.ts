@@ -39,6 +39,16 @@ export const CLIENTS: readonly ClientDefinition[] = [
     create: createRawNdjsonGeneratorClient,
   },
   {
+    // Control only: the raw client again, in a second process. Its ratio to the first shows
+    // how finely the separate-process method resolves a ratio on this machine (ideally 1.00×).
+    id: "raw-ndjson-twin",
+    label: "raw undici + NDJSON split, again in a second process (control)",
+    format: "ndjson",
+    kind: "raw",
+    memory: false,
+    create: createRawNdjsonClient,
+  },
+  {
     id: "x-ollama",
     label: "@x/ollama",
     format: "ndjson",
@@ -95,6 +105,16 @@ export const CLIENTS: readonly ClientDefinition[] = [
     kind: "raw",
     memory: false,
     create: createRawSseGeneratorClient,
+  },
+  {
+    // Control only: the raw client again, in a second process. Its ratio to the first shows
+    // how finely the separate-process method resolves a ratio on this machine (ideally 1.00×).
+    id: "raw-sse-twin",
+    label: "raw undici + SSE split, again in a second process (control)",
+    format: "sse",
+    kind: "raw",
+    memory: false,
+    create: createRawSseClient,
   },
   {
     id: "x-openai",

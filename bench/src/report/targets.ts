@@ -83,6 +83,19 @@ export function targetRows(results: RunResults): TargetRow[] {
     "raw-sse",
     () => true,
   );
+  // A/A control: the same raw client in two processes. How far it lands from 1.00× is how
+  // finely one run of the separate-process method resolves a ratio on this machine.
+  for (const plan of plans.slice(0, 2).map((_, index) => index)) {
+    for (const raw of ["raw-ndjson", "raw-sse"]) {
+      timeRatio(
+        "(control) raw vs the same raw client in a second process",
+        `${raw}-twin`,
+        raw,
+        () => true,
+        plan,
+      );
+    }
+  }
   timeRatio("@x/ollama faster than ollama-js", "ollama-js", "x-ollama", (r) => r > 1);
   timeRatio("@x/openai ≥ 2× faster than openai", "openai-node", "x-openai", (r) => r >= 2);
   timeRatio(
@@ -121,7 +134,13 @@ export function targetRows(results: RunResults): TargetRow[] {
     const cpu = summarize(row.streamCpuMs[1]).median / summarize(row.streamCpuMs[0]).median;
     const measured = `time ${ratio(time)}; client CPU ${ratio(cpu)} (N=${fmt(row.streamN)}, ×${row.streamMs[0].length} each)`;
     const kind = pairKind(row);
-    if (kind === "generator") {
+    if (kind === "control") {
+      rows.push({
+        target: `(control) ${row.base} vs the same raw client, paired in one process`,
+        measured,
+        verdict: verdict(true),
+      });
+    } else if (kind === "generator") {
       rows.push({
         target: `(reference) ${row.candidate}: raw + one async-generator yield per frame (paired, one process)`,
         measured,
@@ -236,14 +255,15 @@ export function targetRows(results: RunResults): TargetRow[] {
 }
 
 /**
- * What a paired row measures: raw undici against itself plus one generator yield per frame
- * (reference), an adapter against its raw bound, an adapter against itself behind one
+ * What a paired row measures: raw undici against a second instance of itself (control), raw
+ * undici against itself plus one generator yield per frame (reference), an adapter against its raw bound, an adapter against itself behind one
  * forwarding generator (reference), or a one-member chain against its member.
  */
 function pairKind(row: {
   base: string;
   candidate: string;
-}): "generator" | "adapter" | "forwarded" | "chain" {
+}): "control" | "generator" | "adapter" | "forwarded" | "chain" {
+  if (row.candidate.endsWith("-twin")) return "control";
   if (row.candidate.endsWith("-generator")) return "generator";
   if (row.base.startsWith("raw-")) return "adapter";
   return row.candidate.endsWith("-forwarded") ? "forwarded" : "chain";
