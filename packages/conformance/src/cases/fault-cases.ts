@@ -139,7 +139,7 @@ export const faultCases: ConformanceCase[] = [
   },
   {
     id: "fault.oversize-frame",
-    title: `a frame over ${DEFAULT_MAX_FRAME_SIZE} characters throws ProtocolError (oversize_frame) instead of buffering without bound`,
+    title: `a frame over ${DEFAULT_MAX_FRAME_SIZE} bytes throws ProtocolError (oversize_frame) instead of buffering without bound`,
     needs: [],
     async run(ctx) {
       const big = ctx.codec.oversizeFrame(DEFAULT_MAX_FRAME_SIZE + 65_536, textScenario().model);

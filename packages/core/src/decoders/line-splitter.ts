@@ -1,6 +1,7 @@
+import { Buffer } from "node:buffer";
 import { ProtocolError } from "../errors/errors.js";
 
-/** Default maximum frame (line or SSE event) size: 4 MiB of text. */
+/** Default maximum frame (line or SSE event) size: 4 MiB. */
 export const DEFAULT_MAX_FRAME_SIZE = 4 * 1024 * 1024;
 
 /** What a decoder knows about a frame it rejects. */
@@ -18,9 +19,10 @@ export interface FrameErrorInfo {
 /** Options shared by {@link NdjsonDecoder} and {@link SseDecoder}. */
 export interface FrameDecoderOptions {
   /**
-   * Largest frame accepted, in characters of decoded text (≈ bytes for ASCII). A longer frame
-   * throws instead of buffering without bound. NDJSON: each line. SSE: each line (field name
-   * included) and each event's joined `data`. Default {@link DEFAULT_MAX_FRAME_SIZE} (4 MiB).
+   * Largest frame accepted, in UTF-8 bytes of one line (field name included, line end not). A
+   * longer line throws instead of buffering without bound. SSE also bounds each event's joined
+   * `data`, in characters (never more than its bytes). Default {@link DEFAULT_MAX_FRAME_SIZE}
+   * (4 MiB).
    */
   maxFrameSize?: number;
   /** Provider name for the default `ProtocolError`. */
@@ -29,19 +31,33 @@ export interface FrameDecoderOptions {
   createError?: (info: FrameErrorInfo) => Error;
 }
 
-const LF = 10;
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = 0xfeff;
 
 /**
- * Splits decoded text into lines at LF, CRLF or CR, correct across any chunk boundary (including a
- * CRLF split between two chunks). Keeps one pending tail and slices by offset.
+ * Splits a byte stream into lines at LF, CRLF or CR, correct across any chunk boundary (including
+ * a CRLF split between two chunks), and decodes each line from UTF-8 on its own. A line end is
+ * never part of a multi-byte character, so no character can be split; a line still open when a
+ * chunk ends is kept as bytes until its end arrives. A UTF-8 byte-order mark opening the stream
+ * is dropped, as `TextDecoder` does.
+ *
+ * Bytes rather than decoded text: searching bytes for a line end is a `memchr`, and a line of
+ * ASCII decodes to a one-byte string, which `JSON.parse` reads faster than a slice of a read that
+ * holds one non-Latin-1 character anywhere (bench/PROFILING.md §11).
  * @internal
  */
 export class LineSplitter {
   readonly #max: number;
   readonly #options: FrameDecoderOptions;
-  #pending = "";
+  /** Pieces of the line still open at the end of the last chunk (none: empty). */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  /** The last chunk ended with CR: an LF opening the next one belongs to it. */
   #skipLF = false;
-  /** Characters consumed before the start of the pending tail. */
+  /** No line delivered yet (the one that may open with a byte-order mark). */
+  #first = true;
+  /** Characters delivered so far, line ends included: where the next line starts. */
   #consumed = 0;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -49,95 +65,93 @@ export class LineSplitter {
     this.#max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
   }
 
-  /** Position (character offset) where the pending tail starts. */
+  /** Position (character offset in the decoded body) where the next line starts. */
   get position(): number {
     return this.#consumed;
   }
 
-  /** Appends every complete line in `chunk` to `out`; keeps the rest pending. */
-  push(chunk: string, out: string[]): void {
-    if (chunk.length === 0) return;
-    let from = 0;
-    if (this.#skipLF) {
-      // The previous chunk ended with CR; an LF starting this one completes that CRLF.
+  /** Appends every line that `bytes` completes to `out`; keeps the rest pending. */
+  push(bytes: Uint8Array, out: string[]): void {
+    const chunk = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let start = 0;
+    if (this.#skipLF && chunk.length > 0) {
       this.#skipLF = false;
-      if (chunk.charCodeAt(0) === LF) from = 1;
-    }
-    const max = this.#max;
-    const base = this.#pending.length;
-    let nextLF = chunk.indexOf("\n", from);
-    let nextCR = chunk.indexOf("\r", from);
-    if (nextLF === -1 && nextCR === -1) {
-      // No line end: grow the tail without scanning or copying it again (V8 keeps the
-      // concatenation as a rope until a line end arrives), and bound it.
-      if (from === 1) {
+      if (chunk[0] === LF) {
+        start = 1;
         this.#consumed += 1;
-        if (chunk.length === 1) return;
       }
-      const rest = from === 0 ? chunk : chunk.slice(from);
-      this.#pending = base === 0 ? rest : this.#pending + rest;
-      if (this.#pending.length > max) this.#oversize(this.#pending, 0, this.#pending.length);
-      return;
     }
-    // `from` is non-zero only when the tail is empty (a CR at the end of a chunk ends its line).
-    const text = base === 0 ? chunk : this.#pending + chunk;
-    let start = from;
-    if (base !== 0) {
-      // The tail never holds a line end, so the search results shift by its length.
-      if (nextLF !== -1) nextLF += base;
-      if (nextCR !== -1) nextCR += base;
-    }
-    if (nextCR === -1) {
-      // Fast path: LF-only text, the overwhelmingly common case.
-      while (nextLF !== -1) {
-        if (nextLF - start > max) this.#oversize(text, start, nextLF);
-        out.push(text.slice(start, nextLF));
+    let nextLF = chunk.indexOf(LF, start);
+    let nextCR = chunk.indexOf(CR, start);
+    while (nextLF !== -1 || nextCR !== -1) {
+      if (nextCR === -1 || (nextLF !== -1 && nextLF < nextCR)) {
+        this.#line(chunk, start, nextLF, out);
+        this.#consumed += 1;
         start = nextLF + 1;
-        nextLF = text.indexOf("\n", start);
+        nextLF = chunk.indexOf(LF, start);
+        continue;
       }
-    } else {
-      while (nextLF !== -1 || nextCR !== -1) {
-        const lineStart = start;
-        let end: number;
-        if (nextCR !== -1 && (nextLF === -1 || nextCR < nextLF)) {
-          end = nextCR;
-          if (nextCR + 1 < text.length) {
-            start = text.charCodeAt(nextCR + 1) === LF ? nextCR + 2 : nextCR + 1;
-          } else {
-            // A CR at the very end: an LF starting the next chunk belongs to it.
-            start = nextCR + 1;
-            this.#skipLF = true;
-          }
-        } else {
-          end = nextLF;
-          start = nextLF + 1;
-        }
-        if (end - lineStart > max) this.#oversize(text, lineStart, end);
-        out.push(text.slice(lineStart, end));
-        if (nextLF !== -1 && nextLF < start) nextLF = text.indexOf("\n", start);
-        if (nextCR !== -1 && nextCR < start) nextCR = text.indexOf("\r", start);
-      }
+      // CR, CRLF, or a CR ending the chunk (the LF may open the next one).
+      this.#line(chunk, start, nextCR, out);
+      start = nextCR + 1;
+      if (start === chunk.length) this.#skipLF = true;
+      else if (chunk[start] === LF) start += 1;
+      this.#consumed += start - nextCR;
+      if (nextLF !== -1 && nextLF < start) nextLF = chunk.indexOf(LF, start);
+      nextCR = chunk.indexOf(CR, start);
     }
-    this.#consumed += start;
-    this.#pending = start === text.length ? "" : text.slice(start);
-    if (this.#pending.length > max) this.#oversize(this.#pending, 0, this.#pending.length);
+    if (start < chunk.length) this.#keep(chunk.subarray(start));
   }
 
-  /** Returns the unterminated tail (possibly empty) and resets. */
+  /** Ends the input: returns the line still open (empty if none). */
   end(): string {
-    const rest = this.#pending;
-    this.#consumed += rest.length;
-    this.#pending = "";
+    if (this.#pendingBytes === 0) return "";
+    const out: string[] = [];
+    this.#line(Buffer.alloc(0), 0, 0, out);
     this.#skipLF = false;
-    return rest;
+    return out[0]!;
   }
 
-  #oversize(text: string, start: number, end: number): never {
+  /** Delivers the line that ends at `end` in `chunk` (and began with the pending bytes, if any). */
+  #line(chunk: Buffer, start: number, end: number, out: string[]): void {
+    let line: string;
+    if (this.#pendingBytes === 0) {
+      if (end - start > this.#max) this.#oversize(chunk.subarray(start, end));
+      line = end === start ? "" : chunk.toString("utf8", start, end);
+    } else {
+      const pieces = this.#pending;
+      pieces.push(chunk.subarray(start, end));
+      const whole = Buffer.concat(pieces, this.#pendingBytes + end - start);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      if (whole.length > this.#max) this.#oversize(whole);
+      line = whole.toString("utf8");
+    }
+    if (this.#first) {
+      this.#first = false;
+      if (line.charCodeAt(0) === BOM) line = line.slice(1);
+    }
+    out.push(line);
+    this.#consumed += line.length;
+  }
+
+  /** Keeps the start of a line that the chunk did not end (copied: the caller may reuse it). */
+  #keep(bytes: Uint8Array): void {
+    this.#pending.push(Buffer.from(bytes));
+    this.#pendingBytes += bytes.length;
+    if (this.#pendingBytes > this.#max) this.#oversize(Buffer.concat(this.#pending));
+  }
+
+  #oversize(bytes: Uint8Array): never {
     throw frameTooLargeError(this.#options, {
       reason: "oversize_frame",
-      message: `Frame exceeds the maximum size of ${this.#max} characters`,
-      excerpt: text.slice(start, Math.min(end, start + 200)),
-      position: this.#consumed + start,
+      message: `Frame exceeds the maximum size of ${this.#max} bytes`,
+      excerpt: Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 800))
+        .toString("utf8")
+        .slice(0, 200),
+      position: this.#consumed,
     });
   }
 }

@@ -69,7 +69,37 @@ describe("NdjsonDecoder", () => {
     expect(decoder.position).toBe(7);
   });
 
+  it("counts positions in characters, not bytes", () => {
+    const decoder = new NdjsonDecoder();
+    decoder.push(utf8('{"t":"é世"}\n{'));
+    expect(decoder.position).toBe(11);
+  });
+
+  it("drops a UTF-8 byte order mark opening the stream, and only there", () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{"a":1}\n\uFEFF{"b":2}\n')]);
+    expect(decodeAll(new NdjsonDecoder(), cut(bytes, [1, 2]))).toEqual([
+      '{"a":1}',
+      '\uFEFF{"b":2}',
+    ]);
+  });
+
+  it("keeps the bytes of an open line when the caller reuses its buffer", () => {
+    const decoder = new NdjsonDecoder();
+    const buffer = utf8('{"a":1}\n{"b"');
+    expect(decoder.push(buffer)).toEqual(['{"a":1}']);
+    buffer.fill(0x78);
+    expect(decoder.push(utf8(":2}\n"))).toEqual(['{"b":2}']);
+  });
+
   describe("maxFrameSize", () => {
+    it("counts UTF-8 bytes", () => {
+      // "世界" is two characters and six bytes.
+      expect(() => new NdjsonDecoder({ maxFrameSize: 5 }).push(utf8("世界\n"))).toThrow(
+        ProtocolError,
+      );
+      expect(new NdjsonDecoder({ maxFrameSize: 6 }).push(utf8("世界\n"))).toEqual(["世界"]);
+    });
+
     it("accepts a line of exactly the limit", () => {
       const decoder = new NdjsonDecoder({ maxFrameSize: 8 });
       expect(decodeAll(decoder, [utf8("12345678\n12345678")])).toEqual(["12345678", "12345678"]);
@@ -143,7 +173,7 @@ describe("NdjsonDecoder", () => {
       expect(infos).toEqual([
         {
           reason: "oversize_frame",
-          message: "Frame exceeds the maximum size of 3 characters",
+          message: "Frame exceeds the maximum size of 3 bytes",
           excerpt: "abcd",
           position: 0,
         },

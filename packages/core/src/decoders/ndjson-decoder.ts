@@ -11,7 +11,6 @@ import { type FrameDecoderOptions, LineSplitter } from "./line-splitter.js";
  * for (const line of decoder.end()) handle(JSON.parse(line));
  */
 export class NdjsonDecoder {
-  readonly #text = new TextDecoder();
   readonly #lines: LineSplitter;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -26,16 +25,13 @@ export class NdjsonDecoder {
   /** Feeds bytes; returns the complete non-blank lines they finish (without line terminators). */
   push(bytes: Uint8Array): string[] {
     const out: string[] = [];
-    this.#lines.push(this.#text.decode(bytes, { stream: true }), out);
+    this.#lines.push(bytes, out);
     return dropBlank(out);
   }
 
   /** Ends the input; returns the last line if the body did not end with a newline. */
   end(): string[] {
-    const out: string[] = [];
-    this.#lines.push(this.#text.decode(), out);
-    out.push(this.#lines.end());
-    return dropBlank(out);
+    return dropBlank([this.#lines.end()]);
   }
 }
 

@@ -43,7 +43,6 @@ export interface SseDecoderOptions extends FrameDecoderOptions {
  * nothing.
  */
 export class SseDecoder {
-  readonly #text = new TextDecoder();
   readonly #lines: LineSplitter;
   readonly #max: number;
   readonly #options: SseDecoderOptions;
@@ -63,7 +62,7 @@ export class SseDecoder {
   push(bytes: Uint8Array): SseEvent[] {
     const lines = this.#scratch;
     lines.length = 0;
-    this.#lines.push(this.#text.decode(bytes, { stream: true }), lines);
+    this.#lines.push(bytes, lines);
     const out: SseEvent[] = [];
     for (let i = 0; i < lines.length; i++) this.#line(lines[i]!, out);
     return out;
@@ -73,7 +72,6 @@ export class SseDecoder {
   end(): SseEvent[] {
     const lines = this.#scratch;
     lines.length = 0;
-    this.#lines.push(this.#text.decode(), lines);
     const rest = this.#lines.end();
     if (rest.length > 0) lines.push(rest);
     const out: SseEvent[] = [];
