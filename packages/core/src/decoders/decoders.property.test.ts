@@ -93,6 +93,35 @@ describe("NdjsonDecoder properties", () => {
   });
 });
 
+describe("NdjsonDecoder on arbitrary bytes", () => {
+  /** Line ends, bytes of multi-byte characters, their fragments, a BOM's, and any other byte. */
+  const someByte = fc.oneof(
+    fc.constantFrom(0x0a, 0x0d, 0x41, 0x20, 0xc3, 0xa9, 0xe6, 0x97, 0xa5, 0xf0, 0x9f, 0xa6),
+    fc.constantFrom(0x99, 0x80, 0xbf, 0xff, 0xef, 0xbb, 0xed, 0xa0),
+    fc.integer({ min: 0, max: 255 }),
+  );
+  const bytesAndCuts = fc
+    .tuple(fc.boolean(), fc.array(someByte, { maxLength: 60 }))
+    .map(([bom, list]) => Uint8Array.from(bom ? [0xef, 0xbb, 0xbf, ...list] : list))
+    .chain((bytes) => fc.tuple(fc.constant(bytes), cutsOf(bytes)));
+
+  /** What decoding the whole body with `TextDecoder` and splitting the text gives. */
+  const reference = (bytes: Uint8Array) =>
+    new TextDecoder()
+      .decode(bytes)
+      .split(/\r\n|\n|\r/)
+      .filter((line) => !/^[ \t]*$/.test(line));
+
+  it("yields what a whole-body TextDecoder would, invalid UTF-8 and a BOM included", () => {
+    fc.assert(
+      fc.property(bytesAndCuts, ([bytes, points]) => {
+        expect(decodeAll(new NdjsonDecoder(), cut(bytes, points))).toEqual(reference(bytes));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe("SseDecoder properties", () => {
   /** One line of an SSE stream, as the server would write it. */
   const sseLine = fc.oneof(
