@@ -61,25 +61,23 @@ export function createFallbackChain(
     members: members.map((m) => ({ ref: m.ref, id: m.id, adapter: m.adapter })),
     stream: (messages: Message[], streamOptions?: StreamOptions): AsyncIterable<StreamChunk> =>
       runChain(setup, messages, streamOptions),
-    ...overMembers(
-      setup,
-      members.map((m) => m.adapter),
-    ),
+    ...overMembers(setup),
     breakerStates: () => members.map((m) => ({ adapter: m.ref, state: m.breaker?.state })),
   };
 }
 
 /**
- * The methods a chain and a pool share over their members (`adapters`: each member as given):
- * `healthCheck()` true when any is healthy, `listModels()` the union, `listModelsByAdapter()`,
- * and `close()`, which stops every breaker's probing and closes every member.
+ * The methods a chain and a pool share over their members: `healthCheck()` true when any is
+ * healthy, `listModels()` the union, `listModelsByAdapter()`, and `close()`, which stops every
+ * breaker's probing and closes every member.
  */
-export function overMembers(
-  setup: ChainSetup,
-  adapters: readonly AIAdapter[],
-): Pick<FallbackChain, "healthCheck" | "listModels" | "listModelsByAdapter"> & {
+export function overMembers(setup: ChainSetup): Pick<
+  FallbackChain,
+  "healthCheck" | "listModels" | "listModelsByAdapter"
+> & {
   close(): Promise<void>;
 } {
+  const adapters = setup.members.map((m) => m.adapter);
   return {
     healthCheck: (options?: HealthCheckOptions) => anyHealthy(adapters, options),
     async listModels(options?: ListModelsOptions): Promise<string[]> {

@@ -80,10 +80,7 @@ export function createPool(
           POOL_DEFAULTS.loadedModelsIdleMs,
         );
   let turn = 0;
-  const shared = overMembers(
-    base,
-    given.map((r) => r.adapter),
-  );
+  const shared = overMembers(base);
 
   /** This request's setup: the members in the strategy's order (decided when it starts). */
   function route(): ChainSetup {
