@@ -116,6 +116,11 @@ describe("request bodies over the limit", () => {
       const res = await post(agent as Agent, `${url}${path}`, "{not json");
       expect(res.status, path).toBe(400);
       expect(JSON.parse(res.text).error.code, path).toBe("invalid_json");
+      // The same OpenAI envelope on every route, not only the gateway's.
+      expect(JSON.parse(res.text).error, path).toMatchObject({
+        type: "invalid_request_error",
+        param: null,
+      });
       agent?.destroy();
       await server?.close();
     }

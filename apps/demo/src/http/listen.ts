@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { toOpenAIError } from "../gateway/to-openai-error.js";
 import { RequestBodyError, sendJson } from "./json-body.js";
 
 /** A started loopback HTTP server. */
@@ -34,15 +35,9 @@ export function listen(
         if (res.headersSent) {
           res.destroy();
         } else if (error instanceof RequestBodyError) {
-          // OpenAI's envelope, as the gateway answers it, on every route of every server.
-          sendJson(res, error.status, {
-            error: {
-              message: error.message,
-              type: "invalid_request_error",
-              param: null,
-              code: error.code,
-            },
-          });
+          // OpenAI's envelope, exactly as the gateway answers it, on every route of every server.
+          const answer = toOpenAIError(error);
+          sendJson(res, answer.status, answer.body);
         } else {
           res.writeHead(500, { "content-type": "application/json" });
           res.end(
