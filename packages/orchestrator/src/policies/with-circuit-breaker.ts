@@ -31,8 +31,8 @@ export function withCircuitBreaker(
   policy: CircuitBreakerPolicy = {},
 ): CircuitBreakerAdapter {
   // The same store key a chain gives this adapter as a member (two hosts of a model are two).
-  const options = { ...policy, id: policy.id ?? defaultMemberId(adapter) };
-  const breaker = new CircuitBreaker(policy.ref ?? refOf(adapter), options, (o) =>
+  const breakerOptions = { ...policy, id: policy.id ?? defaultMemberId(adapter) };
+  const breaker = new CircuitBreaker(policy.ref ?? refOf(adapter), breakerOptions, (o) =>
     adapter.healthCheck(o),
   );
   const wrapped = wrapAdapter(adapter, (messages, options) =>
