@@ -43,13 +43,16 @@ export function recorder(): {
   return { events, onEvent: (e) => events.push(e), types: () => events.map((e) => e.type) };
 }
 
-/** Resolves once `predicate()` is true, polling on the macrotask queue (no wall-clock sleeps). */
-export async function until(predicate: () => boolean, max = 10_000): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    if (predicate()) return;
-    await new Promise((r) => setImmediate(r));
+/** Resolves once `predicate()` holds, polling every 5 ms for at most `ms`. */
+export async function pollUntil(
+  predicate: () => boolean | Promise<boolean>,
+  ms = 5_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > end) throw new Error("condition never became true");
+    await new Promise((r) => setTimeout(r, 5));
   }
-  throw new Error("condition never became true");
 }
 
 /** One OpenAI chat-completion SSE frame (model `gpt-4o-mini`) carrying `delta`. */

@@ -162,18 +162,6 @@ export function closedAfterEach(): { close(): Promise<void> }[] {
   return open;
 }
 
-/** Resolves once `predicate()` holds, polling every 5 ms for at most `ms`. */
-export async function pollUntil(
-  predicate: () => boolean | Promise<boolean>,
-  ms = 5_000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await predicate())) {
-    if (Date.now() > end) throw new Error("condition never became true");
-    await delay(5);
-  }
-}
-
 function delay(ms: number): Promise<void> {
   return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 }

@@ -8,14 +8,8 @@ import {
   type OrchestratorEvent,
   type ReplicaServedEvent,
 } from "../src/index.js";
-import { drain, recorder, USER, visibleText } from "./helpers.js";
-import {
-  adapterFor,
-  closedAfterEach,
-  pollUntil,
-  type Replica,
-  startReplica,
-} from "./pool-replicas.js";
+import { drain, pollUntil, recorder, USER, visibleText } from "./helpers.js";
+import { adapterFor, closedAfterEach, type Replica, startReplica } from "./pool-replicas.js";
 
 const MODEL = "m";
 const open = closedAfterEach();
