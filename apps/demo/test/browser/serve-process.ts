@@ -6,6 +6,19 @@ import { fileURLToPath } from "node:url";
 /** The built CLI (tests of `serve` run it as a user does). */
 export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
+/**
+ * The environment of a CLI run: the test's own without its OTEL_* variables (they would make the
+ * CLI export spans), NO_COLOR set, then `env` added (a key set to undefined is removed).
+ */
+export function cliEnv(env: Record<string, string | undefined> = {}): Record<string, string> {
+  const inherited = Object.entries(process.env).filter(([key]) => !key.startsWith("OTEL_"));
+  return Object.fromEntries(
+    Object.entries({ ...Object.fromEntries(inherited), NO_COLOR: "1", ...env }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
+}
+
 /** A running `serve` child process. */
 export interface ServeProcess {
   child: ChildProcessByStdio<null, Readable, Readable>;
@@ -20,8 +33,7 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `serve --port 0 ...args` and resolves once it prints its URL. `env` is added to the
- * process's environment (a key set to undefined is removed).
+ * Starts `serve --port 0 ...args` and resolves once it prints its URL, in {@link cliEnv}`(env)`.
  */
 export async function startServe(
   args: readonly string[],
@@ -31,11 +43,7 @@ export async function startServe(
     throw new Error(`build first (${CLI} is missing): pnpm --filter @x/demo build`);
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: Object.fromEntries(
-      Object.entries({ ...process.env, NO_COLOR: "1", ...env }).filter(
-        (entry): entry is [string, string] => entry[1] !== undefined,
-      ),
-    ),
+    env: cliEnv(env),
   });
   const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
   let stdout = "";
