@@ -34,6 +34,7 @@ export interface FrameDecoderOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const BOM = 0xfeff;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Splits a byte stream into lines at LF, CRLF or CR, correct across any chunk boundary (including
@@ -87,14 +88,14 @@ export class LineSplitter {
     let nextCR = chunk.indexOf(CR, start);
     while (nextLF !== -1 || nextCR !== -1) {
       if (nextCR === -1 || (nextLF !== -1 && nextLF < nextCR)) {
-        this.#line(chunk, start, nextLF, out);
+        out.push(this.#line(chunk, start, nextLF));
         this.#consumed += 1;
         start = nextLF + 1;
         nextLF = chunk.indexOf(LF, start);
         continue;
       }
       // CR, CRLF, or a CR ending the chunk (the LF may open the next one).
-      this.#line(chunk, start, nextCR, out);
+      out.push(this.#line(chunk, start, nextCR));
       start = nextCR + 1;
       if (start === chunk.length) this.#skipLF = true;
       else if (chunk[start] === LF) start += 1;
@@ -107,15 +108,12 @@ export class LineSplitter {
 
   /** Ends the input: returns the line still open (empty if none). */
   end(): string {
-    if (this.#pendingBytes === 0) return "";
-    const out: string[] = [];
-    this.#line(Buffer.alloc(0), 0, 0, out);
     this.#skipLF = false;
-    return out[0]!;
+    return this.#pendingBytes === 0 ? "" : this.#line(EMPTY, 0, 0);
   }
 
-  /** Delivers the line that ends at `end` in `chunk` (and began with the pending bytes, if any). */
-  #line(chunk: Buffer, start: number, end: number, out: string[]): void {
+  /** Decodes the line that ends at `end` in `chunk` (and began with the pending bytes, if any). */
+  #line(chunk: Buffer, start: number, end: number): string {
     let line: string;
     if (this.#pendingBytes === 0) {
       if (end - start > this.#max) this.#oversize(chunk.subarray(start, end));
@@ -133,8 +131,8 @@ export class LineSplitter {
       this.#first = false;
       if (line.charCodeAt(0) === BOM) line = line.slice(1);
     }
-    out.push(line);
     this.#consumed += line.length;
+    return line;
   }
 
   /** Keeps the start of a line that the chunk did not end (copied: the caller may reuse it). */
