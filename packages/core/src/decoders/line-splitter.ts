@@ -56,8 +56,6 @@ export class LineSplitter {
   #pendingBytes = 0;
   /** The last chunk ended with CR: an LF opening the next one belongs to it. */
   #skipLF = false;
-  /** No line delivered yet (the one that may open with a byte-order mark). */
-  #first = true;
   /** Characters delivered so far, line ends included: where the next line starts. */
   #consumed = 0;
 
@@ -127,10 +125,8 @@ export class LineSplitter {
       if (whole.length > this.#max) this.#oversize(whole);
       line = whole.toString("utf8");
     }
-    if (this.#first) {
-      this.#first = false;
-      if (line.charCodeAt(0) === BOM) line = line.slice(1);
-    }
+    // Position 0 is the line that opens the stream, the only one a byte-order mark may start.
+    if (this.#consumed === 0 && line.charCodeAt(0) === BOM) line = line.slice(1);
     this.#consumed += line.length;
     return line;
   }
