@@ -138,13 +138,12 @@ export class LineSplitter {
     if (this.#pendingBytes > this.#max) this.#oversize(Buffer.concat(this.#pending));
   }
 
-  #oversize(bytes: Uint8Array): never {
+  #oversize(bytes: Buffer): never {
     throw frameTooLargeError(this.#options, {
       reason: "oversize_frame",
       message: `Frame exceeds the maximum size of ${this.#max} bytes`,
-      excerpt: Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 800))
-        .toString("utf8")
-        .slice(0, 200),
+      // 800 bytes always hold the first 200 characters.
+      excerpt: bytes.toString("utf8", 0, 800).slice(0, 200),
       position: this.#consumed,
     });
   }
