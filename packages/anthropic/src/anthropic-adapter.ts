@@ -55,7 +55,10 @@ export interface AnthropicAdapterOptions {
   timeouts?: Timeouts;
   /** `healthCheck()` timeout in milliseconds. Default 2000. */
   healthTimeoutMs?: number;
-  /** Longest event accepted, in characters. Default 4 MiB. */
+  /**
+   * Longest SSE line accepted, in UTF-8 bytes, and longest event `data`, in characters. Default
+   * 4 MiB.
+   */
   maxFrameSize?: number;
   /** Overrides the advertised capabilities (e.g. `{ thinking: false }` for a model without it). */
   capabilities?: Partial<Capabilities>;

@@ -53,7 +53,7 @@ export interface OllamaAdapterOptions {
   keepAlive?: number | string;
   /** `healthCheck()` timeout in milliseconds. Default 2000. */
   healthTimeoutMs?: number;
-  /** Longest NDJSON line accepted, in characters. Default 4 MiB. */
+  /** Longest NDJSON line accepted, in UTF-8 bytes. Default 4 MiB. */
   maxFrameSize?: number;
   /** Overrides the advertised capabilities (e.g. `{ tools: false }` for a model without tools). */
   capabilities?: Partial<Capabilities>;

@@ -79,7 +79,10 @@ export interface OpenAIAdapterOptions {
   azure?: OpenAIAzureOptions;
   /** Default timeout of `healthCheck()` in milliseconds. Default 2000. */
   healthTimeoutMs?: number;
-  /** Largest SSE event accepted, in characters. Default 4 MiB; larger → `OpenAIProtocolError`. */
+  /**
+   * Longest SSE line accepted, in UTF-8 bytes, and longest event `data`, in characters. Default
+   * 4 MiB; longer → `OpenAIProtocolError` (`oversize_frame`).
+   */
   maxFrameSize?: number;
   /**
    * Overrides the claimed capabilities. Default: `tools`, `thinking`, `images`, `jsonSchema` and
