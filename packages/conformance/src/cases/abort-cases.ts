@@ -5,8 +5,8 @@ import { textScenario } from "../scenarios.js";
 import type { ConformanceCase } from "../types.js";
 import { expectThrown } from "./expect-error.js";
 import {
-  expectChatSocketsClosed,
   expectNoLeftoverTimers,
+  expectSocketsClosed,
   PROMPT_MS,
   run,
   serveThenHang,
@@ -69,7 +69,7 @@ export const abortCases: ConformanceCase[] = [
         took < PROMPT_MS,
         `abort during the first-byte wait: the stream ended ${Math.round(took)} ms after abort (bound ${PROMPT_MS} ms)`,
       );
-      await expectChatSocketsClosed(ctx, "abort during the first-byte wait");
+      await expectSocketsClosed(ctx, ctx.codec.paths.chat, "abort during the first-byte wait");
       await expectNoLeftoverTimers(timers, "abort during the first-byte wait");
     },
   },
@@ -104,7 +104,7 @@ export const abortCases: ConformanceCase[] = [
         took < PROMPT_MS,
         `abort mid-stream: the stream ended ${Math.round(took)} ms after abort (bound ${PROMPT_MS} ms)`,
       );
-      await expectChatSocketsClosed(ctx, "abort mid-stream");
+      await expectSocketsClosed(ctx, ctx.codec.paths.chat, "abort mid-stream");
       await expectNoLeftoverTimers(timers, "abort mid-stream");
     },
   },
@@ -132,7 +132,7 @@ export const abortCases: ConformanceCase[] = [
         outcome.chatRequests === 1,
         `break: the server received ${outcome.chatRequests} chat requests (expected 1)`,
       );
-      await expectChatSocketsClosed(ctx, "break out of for-await");
+      await expectSocketsClosed(ctx, ctx.codec.paths.chat, "break out of for-await");
       await expectNoLeftoverTimers(timers, "break out of for-await");
     },
   },

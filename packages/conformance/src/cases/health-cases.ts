@@ -12,7 +12,7 @@ import { settleWithin } from "../observe.js";
 import { protocolKey } from "../scenarios.js";
 import { LoopbackServer } from "../server/loopback-server.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
-import { PROMPT_MS } from "./helpers.js";
+import { expectSocketsClosed } from "./helpers.js";
 
 /** The contract bound for `healthCheck()` answering `false` when the server is down. */
 export const HEALTH_BOUND_MS = 3_000;
@@ -43,16 +43,6 @@ function expectRequests(ctx: CaseContext, path: string, count: number, situation
     got === count,
     `${situation}: the server received ${got} request(s) to ${path}, expected ${count} (an adapter never retries on its own)`,
   );
-}
-
-async function expectHealthSocketsClosed(ctx: CaseContext, situation: string): Promise<void> {
-  for (const request of ctx.server.requestsTo(ctx.codec.paths.health)) {
-    const closed = await ctx.server.socketClosed(request.socketId, PROMPT_MS);
-    check(
-      closed,
-      `${situation}: the health probe's connection is still open ${PROMPT_MS} ms after healthCheck() resolved`,
-    );
-  }
 }
 
 /** `healthCheck()`: true when up, false within 3 s otherwise, never throws. */
@@ -87,7 +77,7 @@ export const healthCases: ConformanceCase[] = [
       ctx.server.route(ctx.codec.paths.health, { kind: "hang" });
       await expectHealth(ctx.adapter(), false, "server never answers");
       expectRequests(ctx, ctx.codec.paths.health, 1, "server never answers");
-      await expectHealthSocketsClosed(ctx, "server never answers");
+      await expectSocketsClosed(ctx, ctx.codec.paths.health, "server never answers");
     },
   },
   {

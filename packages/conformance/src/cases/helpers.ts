@@ -138,13 +138,20 @@ export function chatRequest(ctx: CaseContext): RecordedRequest {
   return requests[requests.length - 1]!;
 }
 
-/** Asserts that every socket that carried a chat request was closed by the client within `SOCKET_CLOSE_MS`. */
-export async function expectChatSocketsClosed(ctx: CaseContext, situation: string): Promise<void> {
-  for (const request of ctx.server.requestsTo(ctx.codec.paths.chat)) {
+/**
+ * Asserts that every socket that carried a request to `path` (a chat, a health probe) was closed
+ * by the client within `SOCKET_CLOSE_MS`.
+ */
+export async function expectSocketsClosed(
+  ctx: CaseContext,
+  path: string,
+  situation: string,
+): Promise<void> {
+  for (const request of ctx.server.requestsTo(path)) {
     const closed = await ctx.server.socketClosed(request.socketId, SOCKET_CLOSE_MS);
     check(
       closed,
-      `${situation}: the server still sees the connection open ${SOCKET_CLOSE_MS} ms later; the adapter must destroy the response body / socket`,
+      `${situation}: the server still sees the connection of ${path} open ${SOCKET_CLOSE_MS} ms later; the adapter must destroy the response body / socket`,
     );
   }
 }

@@ -7,8 +7,8 @@ import { expectAnswer } from "./expect-answer.js";
 import { expectLimit, expectThrown } from "./expect-error.js";
 import {
   type CaseOutcome,
-  expectChatSocketsClosed,
   expectNoLeftoverTimers,
+  expectSocketsClosed,
   FIRST_CHUNK_MS,
   IDLE_MS,
   KEEP_ALIVE_EVERY_MS,
@@ -46,7 +46,7 @@ async function timeoutCase(
   const error = await expectThrown(ctx, outcome, [errorClass], situation, { retryable: true });
   const phase = limit === "idleMs" ? "idle" : limit === "totalMs" ? "total" : undefined;
   expectLimit(error, outcome, limitMs, situation, phase);
-  await expectChatSocketsClosed(ctx, situation);
+  await expectSocketsClosed(ctx, ctx.codec.paths.chat, situation);
   await expectNoLeftoverTimers(timers, situation);
   return outcome;
 }

@@ -3,13 +3,7 @@ import type { EncodedStream } from "../codec.js";
 import { protocolKey, textScenario } from "../scenarios.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
 import { expectAnswer } from "./expect-answer.js";
-import {
-  chatRequest,
-  expectChatSocketsClosed,
-  PROMPT_MS,
-  run,
-  withoutTerminal,
-} from "./helpers.js";
+import { chatRequest, expectSocketsClosed, PROMPT_MS, run, withoutTerminal } from "./helpers.js";
 
 /** Size of the back-pressure answer: far more than any socket buffer. */
 const BIG_BODY_BYTES = 32 * 1024 * 1024;
@@ -82,7 +76,7 @@ export const afterTerminalCase: ConformanceCase = {
         took < PROMPT_MS,
         `${situation}: the iteration ended ${Math.round(took)} ms after done (bound ${PROMPT_MS} ms)`,
       );
-      await expectChatSocketsClosed(ctx, situation);
+      await expectSocketsClosed(ctx, ctx.codec.paths.chat, situation);
     }
   },
 };
