@@ -57,10 +57,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * { store })`: when one process opens a member's breaker, every process using the same Redis and
  * prefix skips that member soon after, since each re-reads a member in the background at most
  * every `refreshMs` while it asks for permits (the delay also includes the request in flight when
- * a read is due, and the read). Every change is one Lua script (atomic); times come from the Redis server's clock. The store's own client connects on
- * first use, fails calls at once while disconnected (no offline queue), gives up on a reply
- * after `timeoutMs`, and reconnects in the background; the orchestrator meanwhile runs on each
- * process's own state and reports `store-unavailable`. Call `close()` when done.
+ * a read is due, and the read). Every change is one Lua script (atomic); times come from the
+ * Redis server's clock. The store's own client connects on first use, fails calls at once while
+ * disconnected (no offline queue), gives up on a reply after `timeoutMs`, and reconnects in the
+ * background; the orchestrator meanwhile runs on each process's own state and reports
+ * `store-unavailable`. Call `close()` when done.
  *
  * @example
  * const store = createRedisStore({ url: process.env.REDIS_URL });
