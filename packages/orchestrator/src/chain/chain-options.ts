@@ -76,8 +76,10 @@ export interface FallbackChainOptions {
   /**
    * Where the members' breakers share their openings and closes with other processes (or other
    * chains of this one), keyed by each member's `id`: `createRedisStore()` from `@x/redis`, or
-   * `createMemoryStore()`. When one process opens a member's breaker, the others skip the member
-   * within `store.refreshMs` (250 ms) of their next request. Each process still counts failures
+   * `createMemoryStore()`. When one process opens a member's breaker, the others learn it when
+   * they next re-read the member, at most every `store.refreshMs` (250 ms) while they use it and
+   * in the background, and skip it from then on (20–290 ms across two processes in @x/redis's
+   * test). Each process still counts failures
    * on its own, and never waits on the store: when it is unreachable, the breakers go on on local
    * state (`store-unavailable` event, retried with backoff). Default: none (state per chain).
    */
