@@ -89,8 +89,8 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         ERROR,
-        "  if (deadline?.reason !== undefined) return deadline.error(options);",
-        '  if (deadline?.reason === "first-chunk" && !afterHeaders)\n    return new StreamTimeoutError("stalled", { ...options, timeoutMs: 0, phase: "idle" });\n  if (deadline?.reason !== undefined) return deadline.error(options);',
+        "  if (deadline.reason !== undefined) return deadline.error(options);",
+        '  if (deadline.reason === "first-chunk" && !afterHeaders)\n    return new StreamTimeoutError("stalled", { ...options, timeoutMs: 0, phase: "idle" });\n  if (deadline.reason !== undefined) return deadline.error(options);',
       ),
       patch(
         ERROR,
@@ -298,8 +298,8 @@ export const FAULT_MUTANTS: Mutant[] = [
     patches: [
       patch(
         ERROR,
-        "  if (deadline?.reason !== undefined) return deadline.error(options);",
-        '  if (deadline?.reason !== undefined)\n    return deadline.error(deadline.reason === "aborted" ? { ...options, partial: undefined } : options);',
+        "  if (deadline.reason !== undefined) return deadline.error(options);",
+        '  if (deadline.reason !== undefined)\n    return deadline.error(deadline.reason === "aborted" ? { ...options, partial: undefined } : options);',
       ),
       patch(
         STREAM,
